@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, then runs them all (SQLite and PostgreSQL, browser included).
+# Usage: bash .ci/test.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+
+# Debian's Chromium for the Playwright browser tests (Playwright's own browser download cannot work here)
+if ! command -v chromium >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+
+# The PostgreSQL tests need a server; a missing one is a failure, never a skip
+export TOONIFY_TEST_POSTGRES="${TOONIFY_TEST_POSTGRES:-postgresql://postgres@127.0.0.1:5432/postgres}"
+
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""Toonify's web service: Litestar app, Piccolo tables, the process pool and the pages."""

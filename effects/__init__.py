@@ -1,0 +1,98 @@
+"""Toonify effects: photo-to-cartoon styles as pure functions over numpy images.
+
+    >>> import cv2, effects
+    >>> img = cv2.imread("photo.jpg")
+    >>> out = effects.apply(img, "cartoon", {"colors": 10, "line_width": 2})
+
+Images are BGR uint8 HxWx3 (grayscale, BGRA and 16-bit inputs are converted). Parameter
+lengths are in pixels at a 1024 px longest side, so a preview on a small copy looks like the
+full-size result scaled down. This package imports only numpy, OpenCV and msgspec.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import blocks, cartoon, color_pencil, oil_painting, pop_art, sketch, watercolor
+from .errors import EffectsError, InvalidImage, InvalidParams, UnknownStyle
+from .spec import Param, resolve
+
+_MODULES = {
+    "cartoon": cartoon,
+    "sketch": sketch,
+    "color_pencil": color_pencil,
+    "oil_painting": oil_painting,
+    "watercolor": watercolor,
+    "pop_art": pop_art,
+}
+
+STYLES: tuple[str, ...] = tuple(_MODULES)
+
+Progress = Callable[[float, "np.ndarray | None"], None]
+
+__all__ = [
+    "STYLES", "apply", "params", "defaults", "style_name", "validate",
+    "Param", "EffectsError", "InvalidImage", "InvalidParams", "UnknownStyle",
+]
+
+
+def style_name(style: str) -> str:
+    """Normalise a style name: `cartoon`, `CARTOON` and `Cartoon` all give `cartoon`."""
+    name = style.strip().lower() if isinstance(style, str) else None
+    if name not in _MODULES:
+        raise UnknownStyle(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+    return name
+
+
+def params(style: str) -> tuple[Param, ...]:
+    """The parameter spec of `style`: name, label, type, default, min, max, step, help."""
+    return _MODULES[style_name(style)].SPEC
+
+
+def defaults(style: str) -> dict[str, Any]:
+    """The default value of every parameter of `style`."""
+    return {p.name: p.default for p in params(style)}
+
+
+def validate(style: str, values: dict[str, Any] | None) -> dict[str, Any]:
+    """Full, validated parameters for `style`: defaults overlaid with `values`.
+
+    Raises UnknownStyle or InvalidParams (naming the parameter, value and allowed range).
+    """
+    name = style_name(style)
+    return resolve(params(name), values, name)
+
+
+def apply(
+    image: np.ndarray,
+    style: str,
+    params: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Render `image` in `style`.
+
+    Parameters
+    ----------
+    image : ndarray, HxW, HxWx1, HxWx3 (BGR) or HxWx4 (BGRA); uint8, uint16 or float in 0..1
+    style : one of STYLES (case-insensitive)
+    params : parameter values; missing ones take their defaults
+    progress : optional callback ``progress(fraction, partial)`` called as stages finish;
+        `partial` is an intermediate BGR picture (possibly smaller) or None
+
+    Returns
+    -------
+    ndarray, HxWx3 uint8 BGR, same height and width as `image`; the input is never modified
+    and the same input and params always give the same bytes.
+    """
+    values = validate(style, params)
+    frame = blocks.Frame.of(blocks.as_bgr8(image))
+    report = progress or _ignore
+    out = _MODULES[style_name(style)].render(frame, values, report)
+    report(1.0, None)
+    return out
+
+
+def _ignore(fraction: float, partial: np.ndarray | None) -> None:
+    pass
