@@ -1,0 +1,42 @@
+"""The database engine (SQLite by default, PostgreSQL via TOONIFY_DATABASE_URL) and migrations."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from .settings import get_settings
+
+
+def make_engine(url: str | None = None):
+    url = url or get_settings().database_url
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresEngine(
+            config={
+                "host": parsed.hostname or "127.0.0.1",
+                "port": parsed.port or 5432,
+                "user": unquote(parsed.username or "postgres"),
+                "password": unquote(parsed.password or ""),
+                "database": (parsed.path or "/postgres").lstrip("/"),
+            }
+        )
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
+        import pathlib
+
+        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # a generous busy timeout: concurrent writers wait rather than fail with "database is locked"
+        return SQLiteEngine(path=path, timeout=30)
+    raise SystemExit(f"TOONIFY_DATABASE_URL must be sqlite:///path or postgresql://..., not {url!r}")
+
+
+async def migrate() -> None:
+    """Apply every pending Piccolo migration (all apps)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all", fake=False)
+    if not result.success:
+        raise SystemExit(f"database migration failed: {result.message}")

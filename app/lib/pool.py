@@ -1,0 +1,205 @@
+"""The process pool: warm worker processes in two lanes, fed through pipes.
+
+- `jobs` lane: full-resolution renders, run at a lower CPU priority (nice 10) so that
+- `preview` lane: live slider previews, keep the CPU when both are busy.
+
+Each worker has a reader thread that hands messages to the event loop. A worker that dies
+fails its task with WorkerCrashed and is replaced; queued tasks carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import logging
+import multiprocessing
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import effects
+
+from . import tasks
+
+log = logging.getLogger("toonify.pool")
+_ids = itertools.count(1)
+
+
+class WorkerCrashed(RuntimeError):
+    pass
+
+
+class TaskFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Task:
+    name: str
+    kwargs: dict
+    future: asyncio.Future
+    on_progress: Callable[[dict], None] | None = None
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+class Worker:
+    def __init__(self, lane: "Lane"):
+        self.lane = lane
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=tasks.worker_main, args=(child, lane.niceness), daemon=True,
+                                   name=f"toonify-{lane.name}")
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+        self.ready = False
+        self.alive = True
+        threading.Thread(target=self._read, daemon=True, name=f"reader-{self.process.pid}").start()
+
+    def _read(self) -> None:
+        loop = self.lane.loop
+        while True:
+            try:
+                msg = self.conn.recv()
+            except (EOFError, OSError):
+                loop.call_soon_threadsafe(self.lane.on_death, self)
+                return
+            loop.call_soon_threadsafe(self.lane.on_message, self, msg)
+
+    def start(self, task: Task) -> None:
+        self.task = task
+        self.conn.send((task.id, task.name, task.kwargs))
+
+    def stop(self) -> None:
+        self.alive = False
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=2)
+
+
+class Lane:
+    def __init__(self, name: str, size: int, niceness: int, loop: asyncio.AbstractEventLoop):
+        self.name, self.size, self.niceness, self.loop = name, max(1, size), niceness, loop
+        self.pending: collections.deque[Task] = collections.deque()
+        self.workers = [Worker(self) for _ in range(self.size)]
+        self.closed = False
+
+    @property
+    def busy(self) -> int:
+        return sum(1 for w in self.workers if w.task is not None)
+
+    @property
+    def backlog(self) -> int:
+        return len(self.pending)
+
+    def submit(self, task: Task) -> None:
+        self.pending.append(task)
+        self._dispatch()
+
+    def cancel(self, task: Task) -> None:
+        try:
+            self.pending.remove(task)
+        except ValueError:
+            pass  # already running: it finishes and its result is dropped
+
+    def _dispatch(self) -> None:
+        for worker in self.workers:
+            if not self.pending:
+                return
+            if worker.ready and worker.task is None and worker.alive:
+                task = self.pending.popleft()
+                if task.future.done():  # cancelled while waiting
+                    continue
+                worker.start(task)
+
+    def on_message(self, worker: Worker, msg: tuple) -> None:
+        kind, task_id, payload = msg
+        if kind == "ready":
+            worker.ready = True
+            self._dispatch()
+            return
+        task = worker.task
+        if task is None or task.id != task_id:
+            return
+        if kind == "progress":
+            if task.on_progress and not task.future.done():
+                try:
+                    task.on_progress(payload)
+                except Exception:  # a listener's bug must not break the pool
+                    log.exception("progress listener failed")
+            return
+        worker.task = None
+        if not task.future.done():
+            if kind == "done":
+                task.future.set_result(payload)
+            else:
+                kind_name, message, code = payload
+                exc_type = getattr(effects, kind_name, None)
+                if isinstance(exc_type, type) and issubclass(exc_type, effects.EffectsError):
+                    exc = exc_type(message, code) if kind_name == "InvalidImage" else exc_type(message)
+                else:
+                    log.error("task %s failed in worker: %s", task.name, message)
+                    exc = TaskFailed(message)
+                task.future.set_exception(exc)
+        self._dispatch()
+
+    def on_death(self, worker: Worker) -> None:
+        if worker not in self.workers:
+            return
+        self.workers.remove(worker)
+        task, worker.task = worker.task, None
+        if task and not task.future.done():
+            log.error("worker %s died during %s", worker.process.pid, task.name)
+            task.future.set_exception(WorkerCrashed("the renderer stopped unexpectedly while working on this image"))
+        worker.stop()
+        if not self.closed:
+            self.workers.append(Worker(self))
+
+    def close(self) -> None:
+        self.closed = True
+        for task in self.pending:
+            if not task.future.done():
+                task.future.cancel()
+        self.pending.clear()
+        for worker in list(self.workers):
+            worker.stop()
+
+
+class Pool:
+    def __init__(self, job_workers: int, preview_workers: int):
+        loop = asyncio.get_running_loop()
+        self.lanes = {
+            "jobs": Lane("jobs", job_workers, niceness=10, loop=loop),
+            "preview": Lane("preview", preview_workers, niceness=0, loop=loop),
+        }
+
+    def lane(self, name: str) -> Lane:
+        return self.lanes[name]
+
+    async def run(self, lane: str, name: str, on_progress: Callable[[dict], None] | None = None, **kwargs: Any) -> Any:
+        """Run task `name` in a worker of `lane` and return its result.
+
+        Raises the effects error the task raised, WorkerCrashed, or TaskFailed. Cancelling the
+        caller withdraws a task that has not started yet.
+        """
+        task = Task(name, kwargs, asyncio.get_running_loop().create_future(), on_progress)
+        target = self.lanes[lane]
+        target.submit(task)
+        try:
+            return await task.future
+        except asyncio.CancelledError:
+            target.cancel(task)
+            raise
+
+    def pids(self) -> dict[str, list[int]]:
+        return {name: [w.process.pid for w in lane.workers] for name, lane in self.lanes.items()}
+
+    def close(self) -> None:
+        for lane in self.lanes.values():
+            lane.close()

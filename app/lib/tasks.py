@@ -1,0 +1,133 @@
+"""Work that runs inside the pool's worker processes (OpenCV, never on the event loop).
+
+Tasks take file paths or shared-memory names, never pickled images, and report progress
+through `emit(message)`, which the pool relays to the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing import shared_memory
+from multiprocessing.connection import Connection
+
+import cv2
+import numpy as np
+
+import effects
+from effects import blocks, io
+
+PREVIEW_FRAME_SIDES = (256, 512, 1024)  # job frames grow through these sizes
+
+
+def _frame(image: np.ndarray, side: int, quality: int = 80) -> dict:
+    small = blocks.shrink(image, side)
+    return {"width": small.shape[1], "height": small.shape[0], "mime": "image/jpeg", "data": io.encode(small, "jpeg", quality)}
+
+
+def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
+    """Decode a stored upload fully to prove it is a readable picture; write its thumbnail."""
+    image = io.read_image(path, max_pixels)
+    io.write_atomic(thumb, io.encode(blocks.shrink(image, thumb_side), "jpeg", 80))
+    return {"width": image.shape[1], "height": image.shape[0]}
+
+
+def render_job(src: str, dst: str, sd: str, thumb: str, style: str, params: dict, quality: int,
+               max_dimension: int, max_pixels: int, sd_side: int, thumb_side: int, emit) -> dict:
+    """Render a full-resolution job from file `src` to file `dst`, emitting growing frames."""
+    t0 = time.perf_counter()
+    image = blocks.shrink(io.read_image(src, max_pixels), max_dimension)
+    emit({"progress": 0.1})
+    sides = iter(PREVIEW_FRAME_SIDES)
+
+    def progress(fraction: float, partial: np.ndarray | None) -> None:
+        msg = {"progress": 0.1 + 0.8 * fraction}
+        if partial is not None:
+            side = next(sides, None)
+            if side:
+                msg["frame"] = _frame(partial, side, 70)
+        emit(msg)
+
+    out = effects.apply(image, style, params, progress)
+    data = io.encode(out, io.format_for(dst), quality)
+    # the small copies first: the full-size file appearing is what marks the job finished
+    io.write_atomic(thumb, io.encode(blocks.shrink(out, thumb_side), "jpeg", 80))
+    io.write_atomic(sd, io.encode(blocks.shrink(out, sd_side), io.format_for(sd), quality))
+    io.write_atomic(dst, data)
+    emit({"progress": 1.0, "frame": _frame(out, 1024, 85)})
+    return {"width": out.shape[1], "height": out.shape[0], "bytes": len(data),
+            "render_ms": (time.perf_counter() - t0) * 1000}
+
+
+def load_source(shm_name: str, data: bytes | None, path: str | None, side: int, max_pixels: int) -> dict:
+    """Decode an image (bytes or file) into a session's shared-memory block at preview size."""
+    image = io.decode(data, max_pixels) if data is not None else io.read_image(path, max_pixels)
+    small = np.ascontiguousarray(blocks.shrink(image, side))
+    shm = shared_memory.SharedMemory(name=shm_name)
+    try:
+        np.ndarray(small.shape, np.uint8, buffer=shm.buf)[:] = small
+    finally:
+        shm.close()
+    return {"source": [image.shape[1], image.shape[0]], "shape": list(small.shape)}
+
+
+_layers: dict = {}  # tiny per-worker cache: the last source a session rendered, by shm name
+
+
+def render_preview(shm_name: str, shape: list[int], version: int, style: str, params: dict,
+                   side: int, fmt: str, quality: int) -> dict:
+    """Render a preview frame from a session's shared-memory source; returns encoded bytes."""
+    t0 = time.perf_counter()
+    key = (shm_name, version)
+    image = _layers.get(key)
+    if image is None:
+        shm = shared_memory.SharedMemory(name=shm_name)
+        try:
+            image = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
+        finally:
+            shm.close()
+        _layers.clear()
+        _layers[key] = image
+    src = blocks.shrink(image, side) if side < max(image.shape[:2]) else image
+    out = effects.apply(src, style, params)
+    data = io.encode(out, "jpeg", quality)
+    if fmt == "webp":
+        webp = io.encode(out, "webp", quality)
+        if len(webp) < len(data):
+            data, fmt = webp, "webp"
+        else:
+            fmt = "jpeg"
+    return {"width": out.shape[1], "height": out.shape[0], "mime": io.FORMATS[fmt], "data": data,
+            "render_ms": (time.perf_counter() - t0) * 1000}
+
+
+def crash(emit) -> None:
+    """Kill this worker abruptly (used by tests of the pool's recovery)."""
+    os._exit(17)
+
+
+TASKS = {f.__name__: f for f in (probe, render_job, load_source, render_preview, crash)}
+NEEDS_EMIT = {"render_job", "crash"}
+
+
+def worker_main(conn: Connection, niceness: int) -> None:
+    """A worker process: warm up once, then serve tasks from the pipe until it closes."""
+    if niceness:
+        os.nice(niceness)
+    cv2.setNumThreads(1)
+    effects.apply(np.zeros((8, 8, 3), np.uint8), "cartoon")  # import and JIT-free warm-up
+    conn.send(("ready", None, os.getpid()))
+    while True:
+        try:
+            task_id, name, kwargs = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            if name in NEEDS_EMIT:
+                kwargs["emit"] = lambda msg, _id=task_id: conn.send(("progress", _id, msg))
+            result = TASKS[name](**kwargs)
+            conn.send(("done", task_id, result))
+        except effects.EffectsError as exc:
+            conn.send(("error", task_id, (type(exc).__name__, str(exc), getattr(exc, "code", None))))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+            conn.send(("error", task_id, ("internal", f"{type(exc).__name__}: {exc}", None)))

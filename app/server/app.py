@@ -1,0 +1,81 @@
+"""create_app(): the Litestar application with every feature wired in."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import uuid
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.auth.controllers import AuthController, UserController
+from app.jobs.controllers import ImageController
+from app.jobs.events import JobEvents
+from app.jobs.runner import JobRunner
+from app.lib import storage
+from app.lib.errors import EXCEPTION_HANDLERS
+from app.lib.pool import Pool
+from app.lib.settings import get_settings
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+log = logging.getLogger("toonify")
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request an id (echoed as X-Request-ID) that error logs quote."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope.setdefault("state", {})["request_id"] = uuid.uuid4().hex[:12]
+        await app(scope, receive, send)
+
+    return middleware
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar):
+    from piccolo_conf import DB
+
+    s = get_settings()
+    storage.ensure_dirs()
+    pooled = s.is_postgres
+    if pooled:
+        await DB.start_connection_pool(max_size=10)
+    pool = Pool(job_workers=s.pool_size, preview_workers=s.preview_workers)
+    app.state.pool = pool
+    app.state.events = JobEvents()
+    app.state.runner = JobRunner(pool, app.state.events)
+    resumed = await app.state.runner.resume()
+    if resumed:
+        log.info("resumed %d unfinished jobs", resumed)
+    try:
+        yield
+    finally:
+        await app.state.runner.close()
+        pool.close()
+        if pooled:
+            await DB.close_connection_pool()
+
+
+@get("/health", include_in_schema=False)
+async def health(state: State) -> dict:
+    return {"status": "ok", "workers": state.pool.pids()}
+
+
+def create_app() -> Litestar:
+    s = get_settings()
+    return Litestar(
+        route_handlers=[AuthController, UserController, ImageController, health],
+        lifespan=[lifespan],
+        middleware=[request_id_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
+        openapi_config=OpenAPIConfig(title="Toonify", version="0.1.0", path="/schema"),
+        request_max_body_size=1024 * 1024,
+        debug=False,
+    )

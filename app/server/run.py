@@ -1,0 +1,26 @@
+"""`toonify serve`: apply migrations, then run uvicorn with the app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
+    import uvicorn
+
+    if workers:
+        os.environ["TOONIFY_POOL_SIZE"] = str(workers)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.lib.db import migrate
+    from app.lib.settings import get_settings
+
+    s = get_settings()
+    asyncio.run(migrate())
+    db = "PostgreSQL" if s.is_postgres else f"SQLite ({s.database_url[len('sqlite:///'):]})"
+    logging.getLogger("toonify").info("data in %s, database %s, %d job workers", s.data_dir, db, s.pool_size)
+    # access logs off: they would print websocket URLs, and a ?token= query must never be logged
+    uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, access_log=False,
+                log_level="info", ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=5)
+    return 0

@@ -1,0 +1,180 @@
+"""Shared fixtures: a real `toonify serve` process per database backend, and HTTP helpers.
+
+The integration tests run once against SQLite and once against PostgreSQL
+(TOONIFY_TEST_POSTGRES, default the local server). A missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("TOONIFY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run():
+        p = urlparse(PG_URL)
+        try:
+            conn = await asyncpg.connect(host=p.hostname, port=p.port or 5432, user=p.username or "postgres",
+                                         password=p.password, database=(p.path or "/postgres").lstrip("/"), timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            pytest.fail(f"PostgreSQL at {PG_URL} is required for these tests and is not reachable: {exc}")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@dataclass
+class Server:
+    backend: str
+    data_dir: pathlib.Path
+    env: dict
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> "Server":
+        log = open(self.data_dir / "server.log", "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start: {self.log_tail()}")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def log_tail(self) -> str:
+        return (self.data_dir / "server.log").read_text(errors="replace")[-3000:]
+
+    def worker_pids(self, lane: str = "jobs") -> list[int]:
+        return httpx.get(self.url + "/health").json()["workers"][lane]
+
+
+def make_server(backend: str, tmp: pathlib.Path, **extra: str) -> Server:
+    data = tmp / f"data-{backend}"
+    data.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOONIFY_")}
+    env.update({
+        "TOONIFY_DATA_DIR": str(data),
+        "TOONIFY_POOL_SIZE": "2",
+        "TOONIFY_PREVIEW_WORKERS": "2",
+        "TOONIFY_LOGIN_LOCK_SECONDS": "2",
+        "PYTHONUNBUFFERED": "1",
+    })
+    if backend == "postgres":
+        name = f"toonify_test_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        p = urlparse(PG_URL)
+        env["TOONIFY_DATABASE_URL"] = p._replace(path="/" + name).geturl()
+    env.update(extra)
+    return Server(backend, data, env)
+
+
+def drop_database(server: Server) -> None:
+    url = server.env.get("TOONIFY_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        name = urlparse(url).path.lstrip("/")
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(request, tmp_path_factory):
+    srv = make_server(request.param, tmp_path_factory.mktemp(request.param))
+    srv.start()
+    yield srv
+    srv.stop()
+    drop_database(srv)
+
+
+@pytest.fixture()
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        yield c
+
+
+def new_user(client: httpx.Client, password: str = "correct horse 1") -> dict:
+    """Register and log in a fresh user; returns headers, tokens and the credentials."""
+    email = f"u{uuid.uuid4().hex[:10]}@example.com"
+    r = client.post("/auth/register", json={"email": email, "password": password, "full_name": "Test User"})
+    assert r.status_code == 201, r.text
+    tokens = client.post("/auth/login", json={"email": email, "password": password}).json()
+    return {"email": email, "password": password, "tokens": tokens,
+            "headers": {"Authorization": f"Bearer {tokens['access_token']}"}}
+
+
+@pytest.fixture()
+def user(client):
+    return new_user(client)
+
+
+def upload(client, headers, path, style="cartoon", params=None, filename="photo.jpg", content=None):
+    """POST /images/transform with a file (from `path`, or raw `content`)."""
+    import json
+
+    if path is not None:
+        content, filename = pathlib.Path(path).read_bytes(), (filename if filename != "photo.jpg" else pathlib.Path(path).name)
+    files = {"file": (filename, content, "application/octet-stream")}
+    form = {"style": style}
+    if params is not None:
+        form["params"] = params if isinstance(params, str) else json.dumps(params)
+    return client.post("/images/transform", headers=headers, files=files, data=form)
+
+
+def wait_done(client, headers, job_uuid, timeout=60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/images/{job_uuid}", headers=headers).json()
+        if job["status"] in ("DONE", "FAILED"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_uuid} did not finish in {timeout}s: {job}")
