@@ -70,6 +70,7 @@ def apply(
     style: str,
     params: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    cache: dict | None = None,
 ) -> np.ndarray:
     """Render `image` in `style`.
 
@@ -80,6 +81,9 @@ def apply(
     params : parameter values; missing ones take their defaults
     progress : optional callback ``progress(fraction, partial)`` called as stages finish;
         `partial` is an intermediate BGR picture (possibly smaller) or None
+    cache : optional dict kept by the caller between renders of the same image; reuses
+        intermediate layers (smoothing, palettes, paint) whose parameters did not change.
+        Use one dict per source image.
 
     Returns
     -------
@@ -87,7 +91,7 @@ def apply(
     and the same input and params always give the same bytes.
     """
     values = validate(style, params)
-    frame = blocks.Frame.of(blocks.as_bgr8(image))
+    frame = blocks.Frame.of(blocks.as_bgr8(image), cache)
     report = progress or _ignore
     out = _MODULES[style_name(style)].render(frame, values, report)
     report(1.0, None)

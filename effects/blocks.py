@@ -87,16 +87,37 @@ def enlarge(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Frame:
-    """An image with its reference-size copies, built once per render."""
+    """An image with its reference-size copies, built once per render.
+
+    `cache` (optional) keeps intermediate layers between renders of the *same* image, so a
+    live preview that only moves the outline slider does not redo the smoothing.
+    """
 
     full: np.ndarray  # the output resolution, BGR uint8
     ref: np.ndarray  # longest side min(1024, full)
     work: np.ndarray  # longest side min(512, full)
+    cache: dict | None = None
 
     @classmethod
-    def of(cls, image: np.ndarray) -> "Frame":
+    def of(cls, image: np.ndarray, cache: dict | None = None) -> "Frame":
+        if cache is not None and "frame" in cache:
+            return cache["frame"]
         ref = shrink(image, REFERENCE_SIDE)
-        return cls(image, ref, shrink(ref, WORK_SIDE))
+        frame = cls(image, ref, shrink(ref, WORK_SIDE), cache)
+        if cache is not None:
+            cache["frame"] = frame
+        return frame
+
+    def memo(self, key: tuple, make):
+        """`make()`, remembered under `key` when the frame has a cache (layers are read-only)."""
+        if self.cache is None:
+            return make()
+        if key not in self.cache:
+            if len(self.cache) > 24:  # a long slider session: forget the oldest layers
+                for old in [k for k in self.cache if k != "frame"][:8]:
+                    del self.cache[old]
+            self.cache[key] = make()
+        return self.cache[key]
 
     @property
     def shape(self) -> tuple[int, int]:

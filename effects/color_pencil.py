@@ -20,7 +20,7 @@ PAPER = (244, 248, 250)  # BGR
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
-    colour = blocks.saturate(blocks.smooth_colors(frame.work, 2), p["saturation"])
+    colour = blocks.saturate(frame.memo(("smooth", 2), lambda: blocks.smooth_colors(frame.work, 2)), p["saturation"])
     colour = blocks.enlarge(colour, frame.shape)
     progress(0.3, colour)
     lines = sketch.graphite(frame, {"pencil_size": p["pencil_size"], "darkness": 2.0, "shading": 0.0})

@@ -32,7 +32,7 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     if not p["grid"]:
         return _print(frame, p, p["palette"])
     h, w = frame.shape
-    half = blocks.Frame.of(blocks.shrink(frame.full, max((h + 1) // 2, (w + 1) // 2)))
+    half = frame.memo(("half",), lambda: blocks.Frame.of(blocks.shrink(frame.full, max((h + 1) // 2, (w + 1) // 2)), {}))
     names = list(PALETTES)
     start = names.index(p["palette"])
     cells = []
@@ -44,8 +44,9 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
 
 
 def _print(frame: blocks.Frame, p: dict, palette: str) -> np.ndarray:
-    tone = cv2.cvtColor(blocks.smooth_colors(frame.work, 2), cv2.COLOR_BGR2GRAY)
-    tone = cv2.equalizeHist(tone)  # every ink gets a fair share of the picture
+    # equalised: every ink gets a fair share of the picture
+    tone = frame.memo(("tone", frame.work.shape), lambda: cv2.equalizeHist(
+        cv2.cvtColor(blocks.smooth_colors(frame.work, 2), cv2.COLOR_BGR2GRAY)))
     tone = blocks.enlarge(tone, frame.shape)
     if p["halftone"]:
         screen = _screen(frame.shape, round(frame.full_px(p["dot_size"]), 2), 200 // p["levels"])

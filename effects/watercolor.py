@@ -19,7 +19,8 @@ SPEC = (
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
-    work = blocks.saturate(cv2.medianBlur(blocks.smooth_colors(frame.work, 2), 5), p["saturation"])
+    base = frame.memo(("wash-base",), lambda: cv2.medianBlur(blocks.smooth_colors(frame.work, 2), 5))
+    work = blocks.saturate(base, p["saturation"])
     # flat washes: a coarse posterise, then bled together by a blur the size of `bleed`
     step = 256 // p["washes"]
     lut = np.clip((np.arange(256) // step) * step + step // 2, 0, 255).astype(np.uint8)

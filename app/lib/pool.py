@@ -40,6 +40,7 @@ class Task:
     kwargs: dict
     future: asyncio.Future
     on_progress: Callable[[dict], None] | None = None
+    affinity: int | None = None  # preferred worker index: its layer cache holds this session's image
     id: int = field(default_factory=lambda: next(_ids))
 
 
@@ -109,14 +110,15 @@ class Lane:
             pass  # already running: it finishes and its result is dropped
 
     def _dispatch(self) -> None:
-        for worker in self.workers:
-            if not self.pending:
+        while self.pending:
+            idle = [i for i, w in enumerate(self.workers) if w.ready and w.task is None and w.alive]
+            if not idle:
                 return
-            if worker.ready and worker.task is None and worker.alive:
-                task = self.pending.popleft()
-                if task.future.done():  # cancelled while waiting
-                    continue
-                worker.start(task)
+            task = self.pending.popleft()
+            if task.future.done():  # cancelled while waiting
+                continue
+            preferred = None if task.affinity is None else task.affinity % len(self.workers)
+            self.workers[preferred if preferred in idle else idle[0]].start(task)
 
     def on_message(self, worker: Worker, msg: tuple) -> None:
         kind, task_id, payload = msg
@@ -182,13 +184,14 @@ class Pool:
     def lane(self, name: str) -> Lane:
         return self.lanes[name]
 
-    async def run(self, lane: str, name: str, on_progress: Callable[[dict], None] | None = None, **kwargs: Any) -> Any:
+    async def run(self, lane: str, name: str, on_progress: Callable[[dict], None] | None = None,
+                  affinity: int | None = None, **kwargs: Any) -> Any:
         """Run task `name` in a worker of `lane` and return its result.
 
         Raises the effects error the task raised, WorkerCrashed, or TaskFailed. Cancelling the
         caller withdraws a task that has not started yet.
         """
-        task = Task(name, kwargs, asyncio.get_running_loop().create_future(), on_progress)
+        task = Task(name, kwargs, asyncio.get_running_loop().create_future(), on_progress, affinity)
         target = self.lanes[lane]
         target.submit(task)
         try:

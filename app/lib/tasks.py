@@ -71,25 +71,30 @@ def load_source(shm_name: str, data: bytes | None, path: str | None, side: int, 
     return {"source": [image.shape[1], image.shape[0]], "shape": list(small.shape)}
 
 
-_layers: dict = {}  # tiny per-worker cache: the last source a session rendered, by shm name
+_sources: dict = {}  # per worker: the few newest session sources and their layer caches
 
 
 def render_preview(shm_name: str, shape: list[int], version: int, style: str, params: dict,
                    side: int, fmt: str, quality: int) -> dict:
-    """Render a preview frame from a session's shared-memory source; returns encoded bytes."""
+    """Render a preview frame from a session's shared-memory source; returns encoded bytes.
+
+    The source is copied out of shared memory once per version and kept with a layer cache,
+    so moving one slider recomputes only the layers that slider feeds.
+    """
     t0 = time.perf_counter()
-    key = (shm_name, version)
-    image = _layers.get(key)
-    if image is None:
+    key = (shm_name, version, side)
+    entry = _sources.pop(key, None)
+    if entry is None:
         shm = shared_memory.SharedMemory(name=shm_name)
         try:
             image = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
         finally:
             shm.close()
-        _layers.clear()
-        _layers[key] = image
-    src = blocks.shrink(image, side) if side < max(image.shape[:2]) else image
-    out = effects.apply(src, style, params)
+        entry = {"image": blocks.shrink(image, side), "cache": {}}
+    _sources[key] = entry  # most recently used last
+    while len(_sources) > 4:
+        del _sources[next(iter(_sources))]
+    out = effects.apply(entry["image"], style, params, cache=entry["cache"])
     data = io.encode(out, "jpeg", quality)
     if fmt == "webp":
         webp = io.encode(out, "webp", quality)

@@ -17,6 +17,8 @@ from app.auth.controllers import AuthController, UserController
 from app.jobs.controllers import ImageController
 from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
+from app.live.jobs import job_socket
+from app.live.preview import preview_socket
 from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
@@ -70,7 +72,7 @@ async def health(state: State) -> dict:
 def create_app() -> Litestar:
     s = get_settings()
     return Litestar(
-        route_handlers=[AuthController, UserController, ImageController, health],
+        route_handlers=[AuthController, UserController, ImageController, preview_socket, job_socket, health],
         lifespan=[lifespan],
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -195,3 +195,14 @@ def test_progress_is_reported_in_order(falcon):
     seen = []
     effects.apply(falcon, "cartoon", progress=lambda f, partial: seen.append(f))
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 3
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_layer_cache_gives_identical_results(style, falcon):
+    """Renders reusing cached layers equal fresh renders, whatever sliders moved in between."""
+    cache: dict = {}
+    for p in effects.params(style):
+        value = p.choices[-1] if p.type == "choice" else (not p.default if p.type == "bool" else p.max)
+        cached = effects.apply(falcon, style, {p.name: value}, cache=cache)
+        assert cached.tobytes() == effects.apply(falcon, style, {p.name: value}).tobytes(), p.name
+    assert effects.apply(falcon, style, cache=cache).tobytes() == effects.apply(falcon, style).tobytes()

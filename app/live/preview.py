@@ -1,0 +1,273 @@
+"""/ws/preview: a live slider session (docs/protocol.md).
+
+One source image per session, decoded once at preview size into shared memory; at most one
+render in flight; a newer request replaces the waiting one (latest wins), so the backlog is
+never more than one request whatever the client sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import pathlib
+import uuid
+from multiprocessing import shared_memory
+
+import anyio
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+import effects
+from app.jobs import services as jobs
+from app.lib import storage
+from app.lib.errors import ApiError
+from app.lib.pool import WorkerCrashed
+from app.lib.settings import get_settings
+
+from .frames import error, pack
+from .handshake import authenticate
+
+log = logging.getLogger("toonify.live")
+
+KEEP_REQUESTS = 64  # recent requests remembered for `commit`
+
+
+class PreviewSession:
+    def __init__(self, socket: WebSocket, user, state) -> None:
+        self.socket, self.user, self.pool, self.runner = socket, user, state.pool, state.runner
+        self.settings = get_settings()
+        self.id = uuid.uuid4().hex
+        self.affinity = uuid.UUID(self.id).int % 1024
+        self.shm: shared_memory.SharedMemory | None = None
+        self.shape: list[int] | None = None
+        self.version = 0
+        self.source_path: pathlib.Path | None = None  # the full-size original, for commit
+        self.source_is_temp = False
+        self.source_name = "photo"
+        self.pending: dict | None = None
+        self.wake = asyncio.Event()
+        self.source_lock = asyncio.Lock()  # a source is never replaced under a running render
+        self.requests: collections.OrderedDict[int, dict] = collections.OrderedDict()
+        self.last_seq: int | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+    async def send_json(self, message: dict) -> None:
+        await self.socket.send_text(json.dumps(message))
+
+    async def fail(self, code: str, message: str, seq: int | None = None) -> None:
+        await self.send_json(error(code, message, seq))
+
+    async def run(self) -> None:
+        renderer = asyncio.create_task(self.render_loop())
+        try:
+            await self.receive_loop()
+        finally:
+            # a waiting render is withdrawn from the pool; a running one (milliseconds) is dropped
+            renderer.cancel()
+            await asyncio.gather(renderer, return_exceptions=True)
+
+    async def receive_loop(self) -> None:
+        while True:
+            try:
+                with anyio.fail_after(self.settings.ws_idle_timeout):
+                    event = await self.socket.receive()
+            except TimeoutError:
+                await self.socket.close(code=1001, reason="idle")
+                return
+            except WebSocketDisconnect:
+                return
+            if event["type"] == "websocket.disconnect":
+                return
+            if event.get("bytes") is not None:
+                await self.on_image(event["bytes"])
+            elif event.get("text") is not None:
+                await self.on_text(event["text"])
+
+    def close(self) -> None:
+        if self.shm is not None:
+            self.shm.close()
+            self.shm.unlink()
+            self.shm = None
+        self._drop_temp_source()
+
+    def _drop_temp_source(self) -> None:
+        if self.source_is_temp and self.source_path is not None:
+            storage.remove([self.source_path])
+        self.source_path, self.source_is_temp = None, False
+
+    # -- sources --------------------------------------------------------------------------
+    async def on_image(self, data: bytes) -> None:
+        try:
+            fmt = jobs.check_upload(data, "")
+        except ApiError as exc:
+            code = "image_too_large" if exc.status == 413 else "invalid_image"
+            await self.fail(code, exc.message)
+            return
+        path = self.settings.data_dir / "sessions" / f"{self.id}-{self.version + 1}.{storage.EXT[fmt]}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await anyio.to_thread.run_sync(path.write_bytes, data)
+        if await self.load(path, temp=True):
+            self.source_name = f"photo.{storage.EXT[fmt]}"
+
+    async def on_open(self, msg: dict) -> None:
+        try:
+            job = await jobs.get_owned(self.user, msg.get("job"))
+        except ApiError:
+            await self.fail("not_found", "No such job.")
+            return
+        if await self.load(pathlib.Path(job.original_path), temp=False):
+            self.source_name = job.original_filename
+
+    async def load(self, path: pathlib.Path, temp: bool) -> bool:
+        side = self.settings.preview_size
+        async with self.source_lock:
+            if self.shm is None:
+                self.shm = shared_memory.SharedMemory(create=True, size=side * side * 3)
+            try:
+                info = await self.pool.run("preview", "load_source", affinity=self.affinity, shm_name=self.shm.name,
+                                           data=None, path=str(path), side=side,
+                                           max_pixels=self.settings.max_image_pixels)
+            except effects.InvalidImage as exc:
+                if temp:
+                    storage.remove([path])
+                await self.fail("image_too_large" if exc.code == "image_too_large" else "invalid_image", str(exc))
+                return False
+            except WorkerCrashed:
+                if temp:
+                    storage.remove([path])
+                await self.fail("internal", "The preview renderer restarted; send the image again.")
+                return False
+            self._drop_temp_source()
+            self.source_path, self.source_is_temp = path, temp
+            self.shape = info["shape"]
+            self.version += 1
+            self.pending = None
+        h, w = self.shape[:2]
+        await self.send_json({"type": "ready", "source": {"width": info["source"][0], "height": info["source"][1]},
+                              "preview": {"width": w, "height": h}})
+        return True
+
+    # -- messages -------------------------------------------------------------------------
+    async def on_text(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except (json.JSONDecodeError, ValueError):
+            await self.fail("invalid_message", "Messages must be JSON objects with a \"type\".")
+            return
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+            await self.fail("invalid_message", "Messages must be JSON objects with a \"type\".")
+            return
+        handler = {"render": self.on_render, "open": self.on_open, "commit": self.on_commit,
+                   "ping": self.on_ping}.get(msg["type"])
+        if handler is None:
+            await self.fail("invalid_message", f"Unknown message type {msg['type']!r}: use open, render or commit.",
+                            _seq(msg))
+            return
+        await handler(msg)
+
+    async def on_ping(self, msg: dict) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def on_render(self, msg: dict) -> None:
+        seq = _seq(msg)
+        if seq is None:
+            await self.fail("invalid_message", "render needs an integer \"seq\".")
+            return
+        if self.last_seq is not None and seq <= self.last_seq:
+            await self.fail("invalid_message", f"seq must increase: {seq} is not after {self.last_seq}.", seq)
+            return
+        try:
+            style = effects.style_name(msg.get("style"))
+            params = effects.validate(style, msg.get("params") or {})
+        except effects.EffectsError as exc:
+            await self.fail("invalid_params", str(exc), seq)
+            return
+        if self.shape is None:
+            await self.fail("invalid_message", "Send an image (a binary message) or open a job first.", seq)
+            return
+        fmt = "webp" if msg.get("format") == "webp" else "jpeg"
+        self.last_seq = seq
+        request = {"seq": seq, "style": style, "params": params, "format": fmt}
+        self.requests[seq] = request
+        while len(self.requests) > KEEP_REQUESTS:
+            self.requests.popitem(last=False)
+        self.pending = request  # latest wins: an older waiting request is dropped
+        self.wake.set()
+
+    async def on_commit(self, msg: dict) -> None:
+        seq = _seq(msg)
+        request = self.requests.get(seq) if seq is not None else None
+        if request is None or self.source_path is None:
+            await self.fail("invalid_message", "commit needs the seq of a recent render request.", seq)
+            return
+        try:
+            data = await anyio.to_thread.run_sync(self.source_path.read_bytes)
+            job = await jobs.create(self.user, data, self.source_name, request["style"], request["params"], self.pool)
+        except ApiError as exc:
+            await self.fail("invalid_image", exc.message, seq)
+            return
+        except FileNotFoundError:
+            await self.fail("not_found", "The source image is gone; open it again.", seq)
+            return
+        self.runner.submit(str(job.uuid))
+        await self.send_json({"type": "job", "uuid": str(job.uuid), "status": "QUEUED", "seq": seq})
+
+    # -- rendering ------------------------------------------------------------------------
+    async def render_loop(self) -> None:
+        lane = self.pool.lane("preview")
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            request, self.pending = self.pending, None
+            if request is None:
+                continue
+            # fairness under load: a long queue gets coarser frames, a very long one `busy`
+            waiting = lane.backlog
+            if waiting >= 4 * lane.size:
+                await self.fail("busy", "The server is busy; this frame was skipped. Move the slider again.",
+                                request["seq"])
+                continue
+            side = self.settings.preview_size if waiting < lane.size else self.settings.preview_size // 2
+            async with self.source_lock:
+                try:
+                    frame = await self.pool.run(
+                        "preview", "render_preview", affinity=self.affinity, shm_name=self.shm.name,
+                        shape=self.shape, version=self.version, style=request["style"], params=request["params"],
+                        side=side, fmt=request["format"], quality=80,
+                    )
+                except effects.EffectsError as exc:
+                    await self.fail("invalid_params", str(exc), request["seq"])
+                    continue
+                except WorkerCrashed:
+                    await self.fail("internal", "The renderer restarted; move the slider again.", request["seq"])
+                    continue
+            header = {"type": "frame", "seq": request["seq"], "width": frame["width"], "height": frame["height"],
+                      "mime": frame["mime"], "final": True, "coarse": side < self.settings.preview_size,
+                      "render_ms": round(frame["render_ms"], 1), "style": request["style"]}
+            try:
+                # a slow reader blocks here, not in memory: the socket's send buffer is bounded
+                # and newer requests keep replacing the one waiting (latest wins)
+                await self.socket.send_bytes(pack(header, frame["data"]))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+
+
+def _seq(msg: dict) -> int | None:
+    seq = msg.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+@websocket("/ws/preview")
+async def preview_socket(socket: WebSocket) -> None:
+    user = await authenticate(socket)
+    if user is None:
+        return
+    session = PreviewSession(socket, user, socket.app.state)
+    try:
+        await session.run()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        session.close()

@@ -1,0 +1,263 @@
+"""Websockets against the running server: /ws/preview and /ws/jobs (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+import pytest
+import websockets
+
+import effects
+from app.live.frames import unpack
+from effects import io
+from tests.conftest import new_user, upload, wait_done
+from tests.imaging import photo
+
+pytestmark = pytest.mark.asyncio
+
+
+def connect(server, path, token=None, **kw):
+    url = f"{server.ws_url}{path}"
+    if token:
+        url += ("&" if "?" in url else "?") + f"token={token}"
+    return websockets.connect(url, max_size=None, open_timeout=10, **kw)
+
+
+async def recv(ws, timeout=20.0):
+    msg = await asyncio.wait_for(ws.recv(), timeout)
+    if isinstance(msg, bytes):
+        header, data = unpack(msg)
+        return {**header, "_data": data}
+    return json.loads(msg)
+
+
+async def until(ws, pred, timeout=30.0):
+    """Receive until a message matches; returns (match, everything received)."""
+    seen = []
+    async with asyncio.timeout(timeout):
+        while True:
+            m = await recv(ws, timeout)
+            seen.append(m)
+            if pred(m):
+                return m, seen
+
+
+async def open_session(server, token, name="prairie_falcon.jpg"):
+    ws = await connect(server, "/ws/preview", token)
+    await ws.send(photo(name).read_bytes())
+    ready = await recv(ws)
+    assert ready["type"] == "ready", ready
+    return ws, ready
+
+
+@pytest.fixture()
+def token(client):
+    return new_user(client)["tokens"]["access_token"]
+
+
+async def test_preview_renders_every_style(server, token):
+    ws, ready = await open_session(server, token, "book-beside-flowers.jpg")
+    async with ws:
+        assert ready["source"] == {"width": 3024, "height": 4032}
+        assert ready["preview"] == {"width": 768, "height": 1024}
+        for seq, style in enumerate(effects.STYLES, start=1):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": style, "params": {}}))
+            frame, _ = await until(ws, lambda m: m.get("type") == "frame" and m.get("final"))
+            assert frame["seq"] == seq and frame["mime"] == "image/jpeg" and frame["render_ms"] > 0
+            img = io.decode(frame["_data"])
+            assert img.shape[:2] == (frame["height"], frame["width"]) == (1024, 768)
+
+
+async def test_upper_case_styles_and_webp_frames(server, token):
+    ws, _ = await open_session(server, token)
+    async with ws:
+        await ws.send(json.dumps({"type": "render", "seq": 1, "style": "WATERCOLOR", "format": "webp"}))
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame")
+        assert frame["mime"] in ("image/webp", "image/jpeg")
+        assert io.FORMATS[io.sniff(frame["_data"])] == frame["mime"]
+
+
+async def test_burst_of_renders_ends_with_the_last_seq(server, token):
+    ws, _ = await open_session(server, token, "japanese-shop.jpg")
+    async with ws:
+        for seq in range(1, 51):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": "oil_painting",
+                                      "params": {"brush_size": 2 + (seq % 30) / 2}}))
+        last, seen = await until(ws, lambda m: m.get("type") == "frame" and m["seq"] == 50 and m["final"])
+        frames = [m for m in seen if m.get("type") == "frame"]
+        assert len(frames) < 25, f"latest wins: {len(frames)} frames for 50 requests"
+        assert [f["seq"] for f in frames] == sorted(f["seq"] for f in frames)
+        # the last frame is exactly the render of the last request's parameters
+        source = io.read_image(photo("japanese-shop.jpg"))
+        expected = effects.apply(effects.blocks.shrink(source, 1024), "oil_painting", {"brush_size": 2 + 20 / 2})
+        got = io.decode(last["_data"]).astype(int)
+        assert abs(got - expected).mean() < 3  # equal but for JPEG
+
+
+async def test_open_a_job_as_source_and_commit(server, client, token):
+    headers = {"Authorization": f"Bearer {token}"}
+    job = upload(client, headers, photo("denali.webp"), style="sketch").json()
+    async with connect(server, "/ws/preview", token) as ws:
+        await ws.send(json.dumps({"type": "open", "job": job["uuid"]}))
+        ready = await recv(ws)
+        assert ready["type"] == "ready" and ready["source"] == {"width": 600, "height": 315}
+        await ws.send(json.dumps({"type": "render", "seq": 7, "style": "pop_art", "params": {"grid": True}}))
+        await until(ws, lambda m: m.get("type") == "frame" and m["seq"] == 7)
+        await ws.send(json.dumps({"type": "commit", "seq": 7}))
+        answer, _ = await until(ws, lambda m: m.get("type") == "job")
+        assert answer["status"] == "QUEUED"
+    done = wait_done(client, headers, answer["uuid"])
+    assert done["status"] == "DONE" and done["style"] == "pop_art" and done["params"]["grid"] is True
+
+
+async def test_bad_messages_get_errors_and_the_session_goes_on(server, token):
+    async with connect(server, "/ws/preview", token) as ws:
+        await ws.send(json.dumps({"type": "render", "seq": 1, "style": "cartoon"}))
+        assert (await recv(ws))["code"] == "invalid_message"  # no source yet
+        await ws.send(b"\x00\x01garbage bytes")
+        m = await recv(ws)
+        assert m["type"] == "error" and m["code"] == "invalid_image"
+        jpeg = photo("prairie_falcon.jpg").read_bytes()
+        await ws.send(jpeg[: len(jpeg) // 2])
+        assert (await recv(ws))["code"] == "invalid_image"
+        await ws.send(jpeg)
+        assert (await recv(ws))["type"] == "ready"
+        for bad in ["not json", "[1,2]", json.dumps({"no": "type"}), json.dumps({"type": "dance"}),
+                    json.dumps({"type": "render", "seq": "one", "style": "cartoon"})]:
+            await ws.send(bad)
+            m = await recv(ws)
+            assert m["type"] == "error" and m["code"] == "invalid_message" and m["message"]
+        await ws.send(json.dumps({"type": "render", "seq": 2, "style": "cartoon", "params": {"colors": 500}}))
+        m = await recv(ws)
+        assert m["code"] == "invalid_params" and "colors" in m["message"] and "2 to 24" in m["message"] and m["seq"] == 2
+        await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cubism"}))
+        assert (await recv(ws))["code"] == "invalid_params"
+        await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cartoon"}))  # rejected seqs are not spent
+        assert (await until(ws, lambda m: m.get("type") == "frame"))[0]["seq"] == 3
+        await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cartoon"}))
+        assert (await recv(ws))["code"] == "invalid_message"  # seq must increase
+        await ws.send(json.dumps({"type": "commit", "seq": 999}))
+        assert (await recv(ws))["code"] == "invalid_message"
+        await ws.send(json.dumps({"type": "render", "seq": 4, "style": "cartoon"}))
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame")
+        assert frame["seq"] == 4
+
+
+async def test_oversized_claims_are_image_too_large(server, token):
+    import struct
+
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 60000, 60000) + bytes(100)
+    async with connect(server, "/ws/preview", token) as ws:
+        await ws.send(png)
+        assert (await recv(ws))["code"] == "image_too_large"
+
+
+async def test_missing_or_bad_token_is_refused(server):
+    for token in (None, "not-a-jwt"):
+        async with connect(server, "/ws/preview", token) as ws:
+            with pytest.raises(websockets.ConnectionClosed) as info:
+                await recv(ws)
+            assert info.value.rcvd.code == 4401
+
+
+async def test_bearer_header_and_same_origin_cookie_work(server, token):
+    async with connect(server, "/ws/preview", additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        assert (await recv(ws))["type"] == "pong"
+    async with connect(server, "/ws/preview", origin=server.url,
+                       additional_headers={"Cookie": f"toonify_access={token}"}) as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        assert (await recv(ws))["type"] == "pong"
+
+
+async def test_cookie_from_a_foreign_origin_is_refused(server, token):
+    async with connect(server, "/ws/preview", origin="https://evil.example",
+                       additional_headers={"Cookie": f"toonify_access={token}"}) as ws:
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await recv(ws)
+        assert info.value.rcvd.code == 4403
+
+
+async def test_tokens_never_appear_in_the_logs(server, token):
+    async with connect(server, "/ws/preview", token) as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        await recv(ws)
+    await asyncio.sleep(0.3)
+    log = server.log_tail() + (server.data_dir / "server.log").read_text()
+    assert token not in log and token.split(".")[2] not in log
+
+
+async def test_non_owner_cannot_follow_or_open_a_job(server, client):
+    a, b = new_user(client), new_user(client)
+    job = upload(client, a["headers"], photo("denali.webp")).json()
+    async with connect(server, f"/ws/jobs/{job['uuid']}", b["tokens"]["access_token"]) as ws:
+        m = await recv(ws)
+        assert m["type"] == "error" and m["code"] == "not_found"
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await recv(ws)
+        assert info.value.rcvd.code == 4404
+    async with connect(server, "/ws/preview", b["tokens"]["access_token"]) as ws:
+        await ws.send(json.dumps({"type": "open", "job": job["uuid"]}))
+        assert (await recv(ws))["code"] == "not_found"
+
+
+async def test_job_progress_from_queued_to_done_with_frames(server, client):
+    u = new_user(client)
+    job = upload(client, u["headers"], photo("book-beside-flowers.jpg"), style="cartoon").json()
+    async with connect(server, f"/ws/jobs/{job['uuid']}", u["tokens"]["access_token"]) as ws:
+        seen = []
+        with pytest.raises(websockets.ConnectionClosedOK):
+            while True:
+                seen.append(await recv(ws, 60))
+        assert ws.close_code == 1000
+    statuses = [m for m in seen if m.get("type") == "status"]
+    frames = [m for m in seen if m.get("type") == "frame"]
+    assert statuses[0]["status"] in ("QUEUED", "PROCESSING")
+    progress = [m["progress"] for m in statuses]
+    assert progress == sorted(progress) and statuses[-1]["status"] == "DONE"
+    assert set(statuses[-1]["links"]) == {"processed", "original"}
+    partial = [f for f in frames if not f["final"]]
+    assert partial, "frames arrive while the job runs"
+    sizes = [f["width"] for f in partial]
+    assert sizes == sorted(sizes) and len(set(sizes)) > 1, "frames grow"
+    assert frames[-1]["final"] and io.decode(frames[-1]["_data"]).shape[:2] == (frames[-1]["height"], frames[-1]["width"])
+    # a late follower gets the final status and a frame at once
+    async with connect(server, f"/ws/jobs/{job['uuid']}", u["tokens"]["access_token"]) as ws:
+        m1, m2 = await recv(ws), await recv(ws)
+        assert m1["status"] == "DONE" and m2["type"] == "frame" and m2["final"]
+
+
+async def test_disconnect_mid_render_leaves_nothing_behind(server, token):
+    sessions = server.data_dir / "sessions"
+    shm_before = set(os.listdir("/dev/shm"))
+    for _ in range(5):
+        ws, _ = await open_session(server, token, "book-beside-flowers.jpg")
+        for seq in range(1, 4):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": "oil_painting"}))
+        await ws.close()
+    async with asyncio.timeout(10):
+        while (sessions.exists() and any(sessions.iterdir())) or (set(os.listdir("/dev/shm")) - shm_before):
+            await asyncio.sleep(0.1)
+    ws, _ = await open_session(server, token)  # the server and its pool are fine
+    async with ws:
+        await ws.send(json.dumps({"type": "render", "seq": 1, "style": "sketch"}))
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame")
+        assert frame["final"]
+
+
+async def test_a_reader_that_stops_reading_does_not_block_others(server, token):
+    slow, _ = await open_session(server, token, "book-beside-flowers.jpg")
+    for seq in range(1, 301):  # never read
+        await slow.send(json.dumps({"type": "render", "seq": seq, "style": "pop_art", "params": {"dot_size": 2 + seq % 20}}))
+    fast, _ = await open_session(server, token)
+    async with fast:
+        for seq in range(1, 6):
+            await fast.send(json.dumps({"type": "render", "seq": seq, "style": "cartoon"}))
+            frame, _ = await until(fast, lambda m: m.get("type") == "frame", timeout=10)
+            assert frame["seq"] == seq
+    # the slow client finally reads: only a handful of frames waited for it, the newest last
+    last, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
+    assert len([m for m in seen if m.get("type") == "frame"]) < 40
+    await slow.close()
