@@ -233,15 +233,18 @@ def texture(shape: tuple[int, ...], ref_cell: float, seed: int, streak: float = 
 @lru_cache(maxsize=6)
 def _texture(shape, ref_cell, seed, streak):
     h, w = shape
-    f = max(h, w) / REFERENCE_SIDE / ref_cell  # output px per noise cell
-    nh, nw = max(2, round(h / f)), max(2, round(w / f))
+    # the noise lattice depends only on the aspect ratio, never on the output size: a preview's
+    # texture is the full-size texture scaled down, cell for cell
+    cells = REFERENCE_SIDE / max(h, w) / ref_cell  # lattice cells per output pixel
+    nh, nw = max(2, round(h * cells)), max(2, round(w * cells))
     n = _noise(nh, nw, seed)
     if streak > 0:
         k = odd(streak)
         n = cv2.filter2D(n, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
     n = (n - n.mean()) * (0.2 / (n.std() + 1e-6)) + 0.5
     small = np.clip(n * 255.0, 0, 255).astype(np.uint8)
-    out = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    interpolation = cv2.INTER_CUBIC if nh < h else cv2.INTER_AREA
+    out = cv2.resize(small, (w, h), interpolation=interpolation)
     out.setflags(write=False)
     return out
 

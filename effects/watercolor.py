@@ -12,10 +12,13 @@ SPEC = (
     number("bleed", "Bleed", 4, 0, 16, 0.5, "How far the colours run into each other, px at 1024 px."),
     number("wet_edges", "Wet edges", 0.6, 0, 1, 0.05, "Darkening where washes dry at their borders."),
     number("washes", "Washes", 6, 2, 16, 1, "Number of tones the paint separates into.", integer=True),
-    number("lightness", "Lightness", 0.3, 0, 0.8, 0.05, "How much water thins the pigment."),
-    number("saturation", "Saturation", 1.3, 0, 2.5, 0.05, "Colour intensity of the pigments."),
+    number("lightness", "Lightness", 0.2, 0, 0.8, 0.05, "How much water thins the pigment."),
+    number("saturation", "Saturation", 1.6, 0, 2.5, 0.05, "Colour intensity of the pigments."),
     number("paper", "Paper texture", 0.6, 0, 1, 0.05, "Strength of the paper grain and pigment granulation."),
 )
+
+
+_BLOOM = np.clip(225 + (np.arange(256) - 128) * 0.9, 175, 255).astype(np.uint8)
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
@@ -32,11 +35,14 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     # wet edges: pigment collects where a wash differs from its neighbourhood
     gray = cv2.cvtColor(washes, cv2.COLOR_BGR2GRAY)
     ring = cv2.absdiff(gray, cv2.GaussianBlur(gray, (0, 0), max(1.0, frame.px(3, frame.work))))
-    edge = cv2.convertScaleAbs(ring, alpha=6.0 * p["wet_edges"])
+    edge = cv2.convertScaleAbs(ring, alpha=10.0 * p["wet_edges"])
     progress(0.4, washes)
     thin = 1.0 - p["lightness"]
     # water thins the pigment: lift every colour toward the paper white
     lifted = cv2.addWeighted(washes, thin, np.full_like(washes, 255), 1 - thin, 0)
     full = blocks.enlarge(lifted, frame.shape)
+    # blooms: pigment settles unevenly, in patches a few brush-widths across
+    bloom = cv2.LUT(blocks.texture(frame.shape, 24.0, seed=21), _BLOOM)
+    full = cv2.subtract(255, blocks.multiply(cv2.subtract(255, full), bloom))
     full = blocks.multiply(full, cv2.subtract(255, blocks.enlarge(edge, frame.shape)))
     return blocks.multiply(full, blocks.paper(frame.shape, p["paper"]))

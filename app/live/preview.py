@@ -32,6 +32,7 @@ from .handshake import authenticate
 log = logging.getLogger("toonify.live")
 
 KEEP_REQUESTS = 64  # recent requests remembered for `commit`
+BUSY_BACKLOG = 8  # queued renders per preview worker beyond which sessions are told `busy`
 
 
 class PreviewSession:
@@ -51,6 +52,7 @@ class PreviewSession:
         self.source_lock = asyncio.Lock()  # a source is never replaced under a running render
         self.requests: collections.OrderedDict[int, dict] = collections.OrderedDict()
         self.last_seq: int | None = None
+        self.told_busy = False
 
     # -- plumbing -------------------------------------------------------------------------
     async def send_json(self, message: dict) -> None:
@@ -223,13 +225,18 @@ class PreviewSession:
             request, self.pending = self.pending, None
             if request is None:
                 continue
-            # fairness under load: a long queue gets coarser frames, a very long one `busy`
-            waiting = lane.backlog
-            if waiting >= 4 * lane.size:
-                await self.fail("busy", "The server is busy; this frame was skipped. Move the slider again.",
-                                request["seq"])
-                continue
-            side = self.settings.preview_size if waiting < lane.size else self.settings.preview_size // 2
+            # Fairness under load: the lane's queue is FIFO and holds at most one request per
+            # session, so sessions take turns. A long queue gets coarser frames; a very long one
+            # is told `busy` (once) and waits for room, still rendering only its newest request.
+            if lane.backlog >= BUSY_BACKLOG * lane.size:
+                if not self.told_busy:
+                    self.told_busy = True
+                    await self.fail("busy", "The server is busy; your preview will update shortly.", request["seq"])
+                while lane.backlog >= BUSY_BACKLOG * lane.size:
+                    await asyncio.sleep(0.02)
+                request, self.pending = self.pending or request, None
+            self.told_busy = False
+            side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
             async with self.source_lock:
                 try:
                     frame = await self.pool.run(
