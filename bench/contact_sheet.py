@@ -28,12 +28,28 @@ def labelled(image: np.ndarray, text: str, width: int) -> np.ndarray:
     return tile
 
 
+def write_thumbnails(folder: pathlib.Path) -> None:
+    """The style picker's pictures: each style on the same square crop of a shared photo."""
+    img = io.read_image(PHOTOS / "prairie_falcon.jpg")
+    h, w = img.shape[:2]
+    side = min(h, w)
+    crop = img[(h - side) // 2 : (h + side) // 2, (w - side) // 2 + 60 : (w + side) // 2 + 60]
+    folder.mkdir(parents=True, exist_ok=True)
+    for style in effects.STYLES:
+        tile = cv2.resize(effects.apply(crop, style), (160, 160), interpolation=cv2.INTER_AREA)
+        io.write_image(folder / f"{style}.jpg", tile, quality=85)
+    print(f"wrote {len(effects.STYLES)} thumbnails to {folder}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=str(ROOT / "docs" / "styles.png"))
     ap.add_argument("--width", type=int, default=300)
-    ap.add_argument("photos", nargs="*", default=["portrait.jpg", "japanese-shop.jpg"])
+    ap.add_argument("--thumbs", help="also write one 160 px thumbnail per style into this folder")
+    ap.add_argument("photos", nargs="*", default=["tanners_ridge.jpg", "prairie_falcon.jpg", "portrait.jpg"])
     args = ap.parse_args()
+    if args.thumbs:
+        write_thumbnails(pathlib.Path(args.thumbs))
     rows = []
     for name in args.photos:
         img = io.read_image(PHOTOS / name)

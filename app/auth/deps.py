@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 
-from app.lib.errors import unauthorized
+from app.lib.errors import ApiError, unauthorized
 
 from . import services
 from .tables import User
@@ -22,8 +22,28 @@ def token_from(connection: ASGIConnection, allow_query: bool = False) -> str | N
     return connection.cookies.get(ACCESS_COOKIE)
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def same_origin(connection: ASGIConnection) -> bool:
+    """True unless the browser says the request comes from another site."""
+    from urllib.parse import urlparse
+
+    from app.lib.settings import get_settings
+
+    origin = connection.headers.get("origin")
+    if not origin:
+        return True
+    allowed = {o.rstrip("/") for o in get_settings().cors_origins}
+    return urlparse(origin).netloc == connection.headers.get("host", "") or origin.rstrip("/") in allowed
+
+
 async def provide_user(request: ASGIConnection) -> User:
     token = token_from(request)
     if not token:
         raise unauthorized()
+    by_cookie = not request.headers.get("authorization")
+    # the login cookie is ambient: a foreign page must not be able to spend it (CSRF)
+    if by_cookie and request.scope.get("method") not in SAFE_METHODS and not same_origin(request):
+        raise ApiError(403, "forbidden", "Cross-site requests with the login cookie are not allowed.")
     return await services.user_from_access(token)

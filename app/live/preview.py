@@ -47,6 +47,7 @@ class PreviewSession:
         self.source_path: pathlib.Path | None = None  # the full-size original, for commit
         self.source_is_temp = False
         self.source_name = "photo"
+        self.next_name = "photo"  # set by a `source` message before the image bytes
         self.pending: dict | None = None
         self.wake = asyncio.Event()
         self.source_lock = asyncio.Lock()  # a source is never replaced under a running render
@@ -111,7 +112,8 @@ class PreviewSession:
         path.parent.mkdir(parents=True, exist_ok=True)
         await anyio.to_thread.run_sync(path.write_bytes, data)
         if await self.load(path, temp=True):
-            self.source_name = f"photo.{storage.EXT[fmt]}"
+            self.source_name = self.next_name if self.next_name != "photo" else f"photo.{storage.EXT[fmt]}"
+        self.next_name = "photo"
 
     async def on_open(self, msg: dict) -> None:
         try:
@@ -162,12 +164,16 @@ class PreviewSession:
             await self.fail("invalid_message", "Messages must be JSON objects with a \"type\".")
             return
         handler = {"render": self.on_render, "open": self.on_open, "commit": self.on_commit,
-                   "ping": self.on_ping}.get(msg["type"])
+                   "ping": self.on_ping, "source": self.on_source}.get(msg["type"])
         if handler is None:
             await self.fail("invalid_message", f"Unknown message type {msg['type']!r}: use open, render or commit.",
                             _seq(msg))
             return
         await handler(msg)
+
+    async def on_source(self, msg: dict) -> None:
+        """Names the image the next binary message carries (shown in the gallery)."""
+        self.next_name = jobs.safe_filename(str(msg.get("filename") or ""))
 
     async def on_ping(self, msg: dict) -> None:
         await self.send_json({"type": "pong"})

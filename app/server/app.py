@@ -9,6 +9,9 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -19,6 +22,7 @@ from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
 from app.live.preview import preview_socket
+from app.web.controllers import AccountPages, StudioPages
 from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
@@ -72,7 +76,12 @@ async def health(state: State) -> dict:
 def create_app() -> Litestar:
     s = get_settings()
     return Litestar(
-        route_handlers=[AuthController, UserController, ImageController, preview_socket, job_socket, health],
+        route_handlers=[
+            AuthController, UserController, ImageController, preview_socket, job_socket, health,
+            AccountPages, StudioPages,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+        ],
+        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         lifespan=[lifespan],
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -196,3 +196,12 @@ def test_unfinished_jobs_are_resumed_after_a_restart(backend, tmp_path):
     finally:
         srv.stop()
         drop_database(srv)
+
+
+def test_cookie_auth_refuses_cross_site_writes(client, user):
+    job = upload(client, user["headers"], photo("denali.webp")).json()
+    cookie = {"Cookie": f"toonify_access={user['tokens']['access_token']}"}
+    r = client.delete(f"/images/{job['uuid']}", headers={**cookie, "Origin": "https://evil.example"})
+    assert r.status_code == 403 and "Cross-site" in r.json()["message"]
+    assert client.get(f"/images/{job['uuid']}", headers=cookie).status_code == 200  # reads are fine
+    assert client.delete(f"/images/{job['uuid']}", headers={**cookie, "Origin": client.base_url.__str__().rstrip("/")}).status_code == 204

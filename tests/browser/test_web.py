@@ -1,0 +1,203 @@
+"""The web pages in a real browser: Debian's Chromium driven by Playwright, against the server.
+
+Screenshots of every page at desktop and phone width go to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from effects import io
+from tests.imaging import photo
+
+pytestmark = pytest.mark.browser
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = "/usr/bin/chromium"
+    assert pathlib.Path(executable).exists(), "Debian's chromium is required: bash .ci/test.sh installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def shoot(page: Page, name: str, backend: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SHOTS / f"{name}-{label}-{backend}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def register(page: Page, password: str = "a good password") -> str:
+    email = f"b{uuid.uuid4().hex[:8]}@example.com"
+    page.goto("/register")
+    page.fill("#full_name", "Browser Tester")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/toonify")
+    return email
+
+
+def frame_digest(page: Page) -> tuple[int, str]:
+    """The seq and a hash of the bytes of the preview frame now shown."""
+    seq = int(page.get_attribute("#after", "data-seq") or 0)
+    data = page.evaluate("""async () => {
+        const r = await fetch(document.getElementById('after').src);
+        return Array.from(new Uint8Array(await r.arrayBuffer()));
+    }""")
+    return seq, hashlib.sha256(bytes(data)).hexdigest()
+
+
+def test_register_validation_and_wrong_password(page, server):
+    page.goto("/register")
+    page.fill("#email", "not an email")
+    page.fill("#password", "short")
+    page.click("button[type=submit]")
+    expect(page.locator("#email-error")).to_contain_text("email address")
+    expect(page.locator("#password-error")).to_contain_text("8 characters")
+    email = register(page)
+    page.click("text=Log out")
+    page.wait_for_url("**/login")
+    page.fill("#email", email)
+    page.fill("#password", "the wrong one")
+    page.click("button[type=submit]")
+    expect(page.locator(".banner")).to_have_text("Wrong email or password.")
+    shoot(page, "login", server.backend)
+    # the login cookie is HttpOnly: page scripts cannot read a token
+    page.fill("#password", "a good password")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/toonify")
+    assert page.evaluate("document.cookie") == ""
+
+
+def test_toonify_preview_render_download_gallery_dashboard(page, server, tmp_path):
+    register(page)
+    page.goto("/dashboard")
+    before_total = int(page.inner_text("#stat-total"))
+    page.goto("/toonify")
+    page.set_input_files("#file", str(photo("tanners_ridge.jpg")))
+    expect(page.locator("#after")).to_have_attribute("data-seq", re.compile(r"\d+"))
+    seq1, digest1 = frame_digest(page)
+
+    # move a slider with the keyboard; a new frame arrives and its pixels differ
+    page.focus("#p-colors")
+    page.keyboard.press("Home")
+    page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) > {seq1}")
+    page.wait_for_timeout(300)  # let the newest frame for the last key press land
+    seq2, digest2 = frame_digest(page)
+    assert seq2 > seq1 and digest2 != digest1
+
+    # another style swaps in its own sliders (generated from the spec) and re-renders
+    page.click("label.style-pick:has(input[value=pop_art])")
+    expect(page.locator("#controls")).to_have_attribute("data-style", "pop_art")
+    page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) > {seq2}")
+    page.check("#p-grid")
+    page.click("[data-view=side]")
+    shoot(page, "toonify", server.backend)
+    page.click("[data-view=compare]")
+
+    # full size: a real progress bar to 100 % and a download of the full-size image
+    page.click("#render")
+    expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    expect(page.locator("#download")).to_be_visible()
+    with page.expect_download() as info:
+        page.click("#download")
+    path = tmp_path / "result.jpg"
+    info.value.save_as(path)
+    assert io.read_image(path).shape == io.read_image(photo("tanners_ridge.jpg")).shape
+
+    # the gallery has it, as a small thumbnail
+    page.goto("/gallery")
+    cards = page.locator("article.shot")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Pop Art")
+    expect(cards.first).to_contain_text("tanners_ridge.jpg")
+    thumb = page.locator("article.shot img").first
+    assert page.evaluate("(img) => img.naturalWidth", thumb.element_handle()) <= 360
+    shoot(page, "gallery", server.backend)
+    page.click("article.shot .thumb")
+    page.wait_for_url("**/gallery/*")
+    expect(page.locator("text=Download result")).to_be_visible()
+    page.go_back()
+
+    page.goto("/dashboard")
+    expect(page.locator("#stat-total")).to_have_text(str(before_total + 1))
+    expect(page.locator("canvas#per-day")).to_be_visible()
+    assert page.evaluate("Chart.getChart('styles').data.datasets[0].data.reduce((a, b) => a + b, 0)") == 1
+    shoot(page, "dashboard", server.backend)
+
+    # delete with confirmation; the card goes, the dashboard follows
+    page.goto("/gallery")
+    page.once("dialog", lambda d: d.accept())
+    page.click("article.shot >> text=Delete")
+    expect(page.locator("article.shot")).to_have_count(0)
+    page.goto("/gallery")
+    expect(page.locator(".empty")).to_contain_text("No pictures yet")
+    page.goto("/dashboard")
+    expect(page.locator("#stat-total")).to_have_text(str(before_total))
+
+
+def test_reopen_a_job_and_account_pages(page, server):
+    register(page)
+    page.goto("/toonify")
+    page.set_input_files("#file", str(photo("portrait.jpg")))
+    expect(page.locator("#after")).to_have_attribute("data-seq", re.compile(r"\d+"))
+    page.click("#render")
+    expect(page.locator("#download")).to_be_visible(timeout=60_000)
+    page.goto("/gallery")
+    page.click("text=Tweak")
+    page.wait_for_url("**/toonify?job=*")
+    expect(page.locator("#after")).to_have_attribute("data-seq", re.compile(r"\d+"))
+
+    page.goto("/account")
+    page.fill("#full_name", "Renamed Person")
+    page.click("#profile-form button")
+    expect(page.locator("#profile-form .ok")).to_have_text("Profile saved.")
+    page.fill("#current_password", "wrong password")
+    page.fill("#new_password", "another good one")
+    page.fill("#confirm", "another good one")
+    page.click("#password-form button")
+    expect(page.locator("#password-form .error")).to_contain_text("current password")
+    page.fill("#current_password", "a good password")
+    page.fill("#new_password", "another good one")
+    page.fill("#confirm", "another good one")
+    page.click("#password-form button")
+    expect(page.locator("#password-form .ok")).to_contain_text("Password changed")
+    page.goto("/gallery")  # still logged in on this browser after the change
+    expect(page.locator("h1")).to_have_text("Gallery")
+    shoot(page, "account", server.backend)
+
+
+def test_a_too_large_photo_is_refused_in_words(page, server, tmp_path):
+    register(page)
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))
+    page.goto("/toonify")
+    page.set_input_files("#file", str(big))
+    expect(page.locator("#message")).to_contain_text("the limit is 10 MB")
