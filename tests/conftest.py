@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from tests.fake_stripe import FakeStripe
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("TOONIFY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -178,3 +180,18 @@ def wait_done(client, headers, job_uuid, timeout=60.0) -> dict:
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job_uuid} did not finish in {timeout}s: {job}")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def paid(request, tmp_path_factory):
+    """(server, fake stripe) with payments on."""
+    fake = FakeStripe(api_key="sk_test_toonify", webhook_secret="whsec_toonify").start()
+    srv = make_server(request.param, tmp_path_factory.mktemp("paid-" + request.param),
+                      TOONIFY_STRIPE_SECRET_KEY=fake.api_key, TOONIFY_STRIPE_WEBHOOK_SECRET=fake.webhook_secret,
+                      TOONIFY_STRIPE_PUBLISHABLE_KEY="pk_test_toonify", TOONIFY_STRIPE_API_BASE=fake.url,
+                      TOONIFY_HD_PRICE_CENTS="499", TOONIFY_CURRENCY="eur", TOONIFY_PREVIEW_WORKERS="1")
+    srv.start()
+    yield srv, fake
+    srv.stop()
+    drop_database(srv)
+    fake.stop()

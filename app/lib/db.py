@@ -40,3 +40,25 @@ async def migrate() -> None:
     result = await run_forwards(app_name="all", fake=False)
     if not result.success:
         raise SystemExit(f"database migration failed: {result.message}")
+
+
+def write_transaction(table):
+    """A transaction for read-then-write work that must not interleave with another's.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front (a deferred transaction that later
+    tries to write fails with "database is locked" instead of waiting). PostgreSQL: a normal
+    transaction; callers lock the rows they change with `locked()`.
+    """
+    from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+    engine = table._meta.db
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def locked(query):
+    """SELECT ... FOR UPDATE on PostgreSQL (SQLite's immediate transaction already serialises)."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    return query.lock_rows() if isinstance(query.table._meta.db, PostgresEngine) else query

@@ -21,6 +21,7 @@ from app.jobs.controllers import ImageController
 from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
+from app.payments.controllers import PaymentController
 from app.live.preview import preview_socket
 from app.web.controllers import AccountPages, StudioPages
 from app.lib import storage
@@ -77,7 +78,7 @@ def create_app() -> Litestar:
     s = get_settings()
     return Litestar(
         route_handlers=[
-            AuthController, UserController, ImageController, preview_socket, job_socket, health,
+            AuthController, UserController, ImageController, PaymentController, preview_socket, job_socket, health,
             AccountPages, StudioPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],

@@ -28,10 +28,15 @@ PER_PAGE = 12
 def page(request: Request, name: str, user: User | None = None, status: int = 200,
          cookies: list[Cookie] | None = None, headers: dict | None = None, **context) -> Template:
     s = get_settings()
-    context.update(user=user, max_mb=s.max_file_size_mb, payments=s.payments_enabled,
+    context.update(user=user, max_mb=s.max_file_size_mb, payments=s.payments_enabled, price=price_label(),
                    path=request.url.path, htmx=request.headers.get("hx-request") == "true")
     return Template(template_name=name, context=context, status_code=status,
                     cookies=(cookies or []) + pending_cookies(request), headers=headers or {})
+
+
+def price_label() -> str:
+    s = get_settings()
+    return f"{s.hd_price_cents / 100:.2f} {s.currency.upper()}"
 
 
 def go(request: Request, url: str, cookies: list[Cookie] | None = None) -> Response:
@@ -252,7 +257,7 @@ class StudioPages(Controller):
         user = await web_user(request)
         if not user:
             return to_login(request)
-        numbers = await stats.for_user(user)
+        numbers = await stats.for_user(user, payments=get_settings().payments_enabled)
         return page(request, "dashboard.html", user=user, stats=numbers, stats_json=json.dumps(numbers))
 
 

@@ -10,7 +10,7 @@ from app.auth.tables import User
 from app.jobs.tables import ImageJob
 
 
-async def for_user(user: User, days: int = 30) -> dict:
+async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
     rows = await ImageJob.select(
         ImageJob.style, ImageJob.status, ImageJob.created_at, ImageJob.output_width, ImageJob.output_height,
         ImageJob.render_ms, ImageJob.output_bytes,
@@ -22,7 +22,9 @@ async def for_user(user: User, days: int = 30) -> dict:
     today = dt.datetime.now(dt.timezone.utc).date()
     per_day = collections.Counter(_date(r["created_at"]) for r in rows)
     day_list = [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+    paid = await _payments(user) if payments else {"unlocked": 0, "spent": 0}
     return {
+        **paid,
         "total": len(rows),
         "done": by_status.get("DONE", 0),
         "failed": by_status.get("FAILED", 0),
@@ -41,3 +43,10 @@ def _date(value) -> dt.date:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.astimezone(dt.timezone.utc).date() if value.tzinfo else value.date()
+
+
+async def _payments(user: User) -> dict:
+    from app.payments.tables import Payment
+
+    rows = await Payment.select(Payment.amount).where((Payment.user == user.id) & (Payment.status == "SUCCEEDED"))
+    return {"unlocked": len(rows), "spent": round(sum(r["amount"] for r in rows) / 100, 2)}
