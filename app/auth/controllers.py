@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post, put
+import msgspec
+from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
+
+from app.lib.errors import bad_request
 
 from . import services
 from .deps import provide_user
@@ -19,8 +22,9 @@ class AuthController(Controller):
     async def register_user(self, data: UserCreate) -> UserOut:
         return services.user_out(await services.register(data.email, data.password, data.full_name))
 
-    @post("/login", status_code=200, summary="Log in: access and refresh tokens")
-    async def login(self, data: Login) -> Tokens:
+    @post("/login", status_code=200, summary="Log in: access and refresh tokens (JSON, or a form with username)")
+    async def login(self, request: Request) -> Tokens:
+        data = await _login_body(request)
         return await services.issue_tokens(await services.login(data.email, data.password))
 
     @post("/refresh", status_code=200, summary="Rotate a refresh token")
@@ -44,3 +48,17 @@ class UserController(Controller):
     @post("/me/change-password", status_code=204, summary="Change your password (old tokens stop working)")
     async def change_password(self, user: User, data: PasswordChange) -> None:
         await services.change_password(user, data.current_password, data.new_password)
+
+
+async def _login_body(request: Request) -> Login:
+    """JSON {"email", "password"}, or an OAuth2-style form (username or email, password)."""
+    if request.content_type[0].startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        email, password = form.get("email") or form.get("username"), form.get("password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise bad_request("Send email (or username) and password.")
+        return Login(email, password)
+    try:
+        return msgspec.json.decode(await request.body(), type=Login)
+    except msgspec.DecodeError as exc:
+        raise bad_request(f"Send JSON with email and password ({exc}).") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import pathlib
 import uuid
 from contextlib import asynccontextmanager
 
@@ -16,6 +15,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app import ROOT
 from app.auth.controllers import AuthController, UserController
 from app.jobs.controllers import ImageController
 from app.jobs.events import JobEvents
@@ -29,7 +29,6 @@ from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 log = logging.getLogger("toonify")
 
 

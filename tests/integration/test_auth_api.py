@@ -153,3 +153,9 @@ def test_unknown_routes_answer_json_not_500(client):
     r = client.get("/no/such/thing")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     assert client.get("/schema/openapi.json").status_code == 200
+
+
+def test_login_accepts_an_oauth2_style_form(client, user):
+    r = client.post("/auth/login", data={"username": user["email"], "password": user["password"]})
+    assert r.status_code == 200 and r.json()["token_type"] == "bearer"
+    assert client.post("/auth/login", data={"username": user["email"]}).status_code == 400
