@@ -8,6 +8,7 @@ from urllib.parse import quote
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import Cookie
+from litestar.di import Provide
 from litestar.response import Redirect, Response, Template
 
 import effects
@@ -47,8 +48,24 @@ def go(request: Request, url: str, cookies: list[Cookie] | None = None) -> Respo
     return Redirect(url, status_code=303, cookies=cookies)
 
 
-def to_login(request: Request) -> Redirect:
+class LoginRequired(Exception):
+    """Raised by `provide_web_user`; the pages answer it with a redirect to the login page."""
+
+
+async def provide_web_user(request: Request) -> User:
+    user = await web_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def to_login(request: Request, exc: Exception | None = None) -> Response:
+    if request.method != "GET":
+        return Response("Your session has expired. Please log in again.", status_code=401, media_type="text/plain")
     return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+LOGIN_REQUIRED = {"dependencies": {"user": Provide(provide_web_user)}, "exception_handlers": {LoginRequired: to_login}}
 
 
 def _check(kind, value) -> str | None:
@@ -135,18 +152,12 @@ class AccountPages(Controller):
                 pass
         return go(request, "/login", cleared_cookies())
 
-    @get("/account")
-    async def account_page(self, request: Request) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/account", **LOGIN_REQUIRED)
+    async def account_page(self, request: Request, user: User) -> Template | Redirect:
         return page(request, "account.html", user=user, profile={}, password={})
 
-    @post("/account/profile")
-    async def account_profile(self, request: Request) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @post("/account/profile", **LOGIN_REQUIRED)
+    async def account_profile(self, request: Request, user: User) -> Template | Redirect:
         form = await request.form()
         name, email = form.get("full_name", "").strip(), form.get("email", "").strip()
         result = {}
@@ -162,11 +173,8 @@ class AccountPages(Controller):
                 result["error"] = exc.message
         return page(request, "_account_profile.html", user=user, profile=result)
 
-    @post("/account/password")
-    async def account_password(self, request: Request) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @post("/account/password", **LOGIN_REQUIRED)
+    async def account_password(self, request: Request, user: User) -> Template | Redirect:
         form = await request.form()
         current, new, confirm = form.get("current_password", ""), form.get("new_password", ""), form.get("confirm", "")
         result, cookies = {}, []
@@ -189,11 +197,8 @@ class AccountPages(Controller):
 class StudioPages(Controller):
     include_in_schema = False
 
-    @get("/toonify")
-    async def toonify_page(self, request: Request, job: str | None = None) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/toonify", **LOGIN_REQUIRED)
+    async def toonify_page(self, request: Request, user: User, job: str | None = None) -> Template | Redirect:
         reopen, style, values = None, "cartoon", {}
         if job:
             try:
@@ -213,38 +218,26 @@ class StudioPages(Controller):
             style = "cartoon"
         return page(request, "_controls.html", style=style, spec=_spec(style), values=effects.defaults(style))
 
-    @get("/gallery")
-    async def gallery_page(self, request: Request) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/gallery", **LOGIN_REQUIRED)
+    async def gallery_page(self, request: Request, user: User) -> Template | Redirect:
         result = await jobs.list_page(user, 1, PER_PAGE)
         return page(request, "gallery.html", user=user, result=result)
 
-    @get("/gallery/items")
-    async def gallery_items(self, request: Request, page_no: int = 1) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/gallery/items", **LOGIN_REQUIRED)
+    async def gallery_items(self, request: Request, user: User, page_no: int = 1) -> Template | Redirect:
         result = await jobs.list_page(user, max(1, page_no), PER_PAGE)
         return page(request, "_gallery_items.html", user=user, result=result)
 
-    @get("/gallery/{job_id:str}")
-    async def job_page(self, request: Request, job_id: str) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/gallery/{job_id:str}", **LOGIN_REQUIRED)
+    async def job_page(self, request: Request, user: User, job_id: str) -> Template | Redirect:
         try:
             job = jobs.to_schema(await jobs.get_owned(user, job_id))
         except ApiError:
             return page(request, "not_found.html", user=user, status=404)
         return page(request, "job.html", user=user, job=job)
 
-    @delete("/gallery/{job_id:str}", status_code=200)
-    async def delete_job(self, request: Request, job_id: str) -> Response:
-        user = await web_user(request)
-        if not user:
-            return Response("Log in again to delete.", status_code=401)
+    @delete("/gallery/{job_id:str}", status_code=200, **LOGIN_REQUIRED)
+    async def delete_job(self, request: Request, user: User, job_id: str) -> Response:
         try:
             await jobs.delete(await jobs.get_owned(user, job_id))
         except ApiError:
@@ -252,11 +245,8 @@ class StudioPages(Controller):
         return Response("", media_type="text/html", headers={"HX-Trigger": "job-deleted"},
                         cookies=pending_cookies(request))
 
-    @get("/dashboard")
-    async def dashboard_page(self, request: Request) -> Template | Redirect:
-        user = await web_user(request)
-        if not user:
-            return to_login(request)
+    @get("/dashboard", **LOGIN_REQUIRED)
+    async def dashboard_page(self, request: Request, user: User) -> Template | Redirect:
         numbers = await stats.for_user(user, payments=get_settings().payments_enabled)
         return page(request, "dashboard.html", user=user, stats=numbers, stats_json=json.dumps(numbers))
 

@@ -39,6 +39,11 @@ def post_event(client, fake, event: dict, signature: str | None = "sign", timest
     return client.post("/payments/webhook", content=payload, headers=headers)
 
 
+def open_intent(client, user, job) -> str:
+    """POST /payments/create and return the Stripe PaymentIntent id behind it."""
+    return client.post("/payments/create", headers=user["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+
+
 def job_state(client, headers, job_uuid):
     return client.get(f"/images/{job_uuid}", headers=headers).json()
 
@@ -78,7 +83,7 @@ def test_concurrent_creates_make_one_charge(pc, paid, done_job):
 def test_unlock_through_the_webhook(pc, paid, done_job):
     _, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     assert not job_state(pc, u["headers"], job)["is_hd_unlocked"]
     intent = fake.confirm(pid)
     r = post_event(pc, fake, fake.event("payment_intent.succeeded", intent))
@@ -91,7 +96,7 @@ def test_unlock_through_the_webhook(pc, paid, done_job):
 def test_unlock_through_confirm_asks_stripe_not_the_client(pc, paid, done_job):
     _, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     r = pc.post("/payments/confirm", headers=u["headers"], json={"job": job})
     assert r.status_code == 200 and r.json()["status"] == "PENDING" and not r.json()["is_hd_unlocked"]
     fake.confirm(pid)
@@ -104,7 +109,7 @@ def test_unlock_through_confirm_asks_stripe_not_the_client(pc, paid, done_job):
 def test_bad_or_missing_signatures_change_nothing(pc, paid, done_job, signature):
     _, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     r = post_event(pc, fake, fake.event("payment_intent.succeeded", fake.confirm(pid)), signature=signature)
     assert r.status_code == 400 and r.json()["code"] == "bad_signature"
     assert not job_state(pc, u["headers"], job)["is_hd_unlocked"]
@@ -113,7 +118,7 @@ def test_bad_or_missing_signatures_change_nothing(pc, paid, done_job, signature)
 def test_wrong_secret_and_stale_timestamps_are_refused(pc, paid, done_job):
     _, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     event = fake.event("payment_intent.succeeded", fake.confirm(pid))
     payload = json.dumps(event)
     forged = pc.post("/payments/webhook", content=payload,
@@ -130,7 +135,7 @@ def test_wrong_secret_and_stale_timestamps_are_refused(pc, paid, done_job):
 def test_duplicate_and_concurrent_deliveries_apply_once(pc, paid, done_job):
     srv, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     event = fake.event("payment_intent.succeeded", fake.confirm(pid))
     with cf.ThreadPoolExecutor(8) as ex:
         results = list(ex.map(lambda _: post_event(pc, fake, event), range(8)))
@@ -158,7 +163,7 @@ def test_failed_payment_keeps_hd_locked_and_can_be_retried(pc, paid, done_job):
 def test_refund_locks_hd_again_and_out_of_order_success_does_not_reopen(pc, paid, done_job):
     _, fake = paid
     u, job = done_job
-    pid = pc.post("/payments/create", headers=u["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    pid = open_intent(pc, u, job)
     succeeded = fake.event("payment_intent.succeeded", fake.confirm(pid))
     post_event(pc, fake, succeeded)
     assert job_state(pc, u["headers"], job)["is_hd_unlocked"]

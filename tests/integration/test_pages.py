@@ -1,0 +1,38 @@
+"""Server-rendered pages over plain HTTP: login gate, cookies, fragments."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import new_user
+
+
+def test_pages_need_a_login_and_say_so(server):
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        for path in ("/toonify", "/gallery", "/dashboard", "/account"):
+            r = c.get(path)
+            assert r.status_code == 303 and r.headers["location"] == f"/login?next={path}"
+        r = c.delete("/gallery/00000000-0000-0000-0000-000000000000")
+        assert r.status_code == 401 and "log in again" in r.text
+
+
+def test_web_login_sets_httponly_samesite_cookies_and_pages_render(server):
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        u = new_user(c)
+        r = c.post("/login", data={"email": u["email"], "password": u["password"], "next": "/gallery"})
+        assert r.status_code == 303 and r.headers["location"] == "/gallery"
+        cookies = r.headers.get_list("set-cookie")
+        assert len(cookies) == 2 and all("HttpOnly" in k and "SameSite=lax" in k for k in cookies)
+        for path in ("/toonify", "/gallery", "/dashboard", "/account", "/toonify/controls?style=pop_art"):
+            page = c.get(path)
+            assert page.status_code == 200, path
+        assert 'name="palette"' in c.get("/toonify/controls?style=pop_art").text
+        bad = c.post("/login", data={"email": u["email"], "password": "nope nope"}, headers={"HX-Request": "true"})
+        assert bad.status_code == 200 and "Wrong email or password." in bad.text
+
+
+def test_open_redirects_are_refused(server):
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        u = new_user(c)
+        r = c.post("/login", data={"email": u["email"], "password": u["password"], "next": "//evil.example/x"})
+        assert r.headers["location"] == "/toonify"
