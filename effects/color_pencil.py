@@ -29,9 +29,15 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     level = 255 * (1 - p["coverage"])
     ramp = np.clip((np.arange(256) - level + 40) * 3.0, 0, 255).astype(np.uint8)
     cover = cv2.LUT(strokes, ramp)
-    paper = np.full_like(colour, PAPER, dtype=np.uint8)
-    gap = cv2.subtract(paper, colour)
-    out = cv2.subtract(paper, blocks.multiply(gap, cover))
+    # out = paper - (paper - colour) * cover, with the constant paper folded into lookup tables
+    gap = cv2.LUT(colour, _FROM_PAPER)
+    out = cv2.LUT(blocks.multiply(gap, cover), _FROM_PAPER)
     progress(0.7, out)
-    out = blocks.multiply(out, lines)
-    return blocks.multiply(out, blocks.paper(frame.shape, p["paper"]))
+    # outlines and paper grain are both single-channel multipliers: combine them first
+    shade = cv2.multiply(lines, blocks.paper(frame.shape, p["paper"]), scale=1 / 255)
+    return blocks.multiply(out, shade)
+
+
+# paper - v per channel: used both to measure the gap to the paper and to come back from it
+_FROM_PAPER = np.clip(np.array(PAPER, np.int16)[None, :] - np.arange(256, dtype=np.int16)[:, None], 0, 255).astype(
+    np.uint8).reshape(256, 1, 3)
