@@ -148,14 +148,20 @@ def smooth_colors(work: np.ndarray, strength: float) -> np.ndarray:
 
 
 def kmeans_palette(image: np.ndarray, k: int, samples: int = 6000) -> np.ndarray:
-    """A palette of `k` BGR colours learned from `image` with k-means (deterministic)."""
+    """A palette of `k` BGR colours learned from `image` with k-means (deterministic).
+
+    k-means starts from luminance quantiles rather than random seeds: slightly different
+    copies of a picture (a preview and a 12 MP original) then settle on the same palette.
+    """
     pixels = image.reshape(-1, 3)
     step = max(1, len(pixels) // samples)
     data = np.ascontiguousarray(pixels[::step], dtype=np.float32)
     k = max(1, min(k, len(data)))
-    cv2.setRNGSeed(12345)  # k-means++ seeding draws from OpenCV's global RNG
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 12, 0.5)
-    _, _, centers = cv2.kmeans(data, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    luma = data @ np.array([0.114, 0.587, 0.299], np.float32)
+    labels = np.empty(len(data), np.int32)
+    labels[np.argsort(luma, kind="stable")] = np.arange(len(data)) * k // len(data)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.2)
+    _, _, centers = cv2.kmeans(data, k, labels.reshape(-1, 1), criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
     return np.clip(centers + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -233,18 +239,27 @@ def texture(shape: tuple[int, ...], ref_cell: float, seed: int, streak: float = 
 @lru_cache(maxsize=6)
 def _texture(shape, ref_cell, seed, streak):
     h, w = shape
-    # the noise lattice depends only on the aspect ratio, never on the output size: a preview's
-    # texture is the full-size texture scaled down, cell for cell
-    cells = REFERENCE_SIDE / max(h, w) / ref_cell  # lattice cells per output pixel
-    nh, nw = max(2, round(h * cells)), max(2, round(w * cells))
-    n = _noise(nh, nw, seed)
+    # One square lattice per texture, whatever the output size: `cells` lattice cells span the
+    # longest side, and an exact affine map (no per-size rounding) samples it, so a preview's
+    # texture is the full-size texture scaled down, cell for cell.
+    cells = REFERENCE_SIDE / ref_cell
+    n = int(np.ceil(cells)) + 4
+    lattice = _noise(n, n, seed)
     if streak > 0:
         k = odd(streak)
-        n = cv2.filter2D(n, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
-    n = (n - n.mean()) * (0.2 / (n.std() + 1e-6)) + 0.5
-    small = np.clip(n * 255.0, 0, 255).astype(np.uint8)
-    interpolation = cv2.INTER_CUBIC if nh < h else cv2.INTER_AREA
-    out = cv2.resize(small, (w, h), interpolation=interpolation)
+        lattice = cv2.filter2D(lattice, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
+    lattice = (lattice - lattice.mean()) * (0.2 / (lattice.std() + 1e-6)) + 0.5
+    small = np.clip(lattice * 255.0, 0, 255).astype(np.uint8)
+    s = cells / max(h, w)  # lattice cells per output pixel
+    # cells smaller than a pixel are averaged, not point-sampled (which would alias into noise):
+    # sample at an integer supersampling factor, then area-shrink
+    k = max(1, int(np.ceil(s)))
+    t = s / k
+    to_lattice = np.float32([[t, 0, 0.5 * t + 1.5], [0, t, 0.5 * t + 1.5]])  # sample centre -> lattice
+    out = cv2.warpAffine(small, to_lattice, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_REFLECT)
+    if k > 1:
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
     out.setflags(write=False)
     return out
 
