@@ -18,7 +18,7 @@ SPEC = (
 )
 
 
-_BLOOM = np.clip(225 + (np.arange(256) - 128) * 0.9, 175, 255).astype(np.uint8)
+_BLOOM = np.clip(238 + (np.arange(256) - 128) * 0.45, 205, 255).astype(np.uint8)
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
