@@ -192,6 +192,12 @@
         $("job-status").textContent = "Done.";
         $("download").href = msg.links.processed;
         $("job-link").href = "/gallery/" + uuid;
+        if (studio.dataset.payments === "on") {
+          // free downloads are the standard-definition copy; full size is unlocked on the job page
+          $("download").textContent = "Download (up to 1024 px)";
+          $("unlock-link").href = "/gallery/" + uuid + "#pay";
+          $("unlock-link").hidden = false;
+        }
         $("job-done").hidden = false;
         $("render").disabled = false;
       } else if (msg.status === "FAILED") {

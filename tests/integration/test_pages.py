@@ -36,3 +36,18 @@ def test_open_redirects_are_refused(server):
         u = new_user(c)
         r = c.post("/login", data={"email": u["email"], "password": u["password"], "next": "//evil.example/x"})
         assert r.headers["location"] == "/toonify"
+
+
+def test_gallery_shows_style_status_size_and_dashboard_counts_by_status(server):
+    from tests.conftest import upload, wait_done
+    from tests.imaging import photo
+
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        u = new_user(c)
+        job = upload(c, u["headers"], photo("denali.webp"), style="watercolor").json()
+        wait_done(c, u["headers"], job["uuid"])
+        c.post("/login", data={"email": u["email"], "password": u["password"]})
+        gallery = c.get("/gallery").text
+        assert "Watercolor" in gallery and "done" in gallery and "600 × 315" in gallery and "kB" in gallery
+        dashboard = c.get("/dashboard").text
+        assert 'id="status-done">1<' in dashboard and 'id="stat-total">1<' in dashboard
