@@ -78,8 +78,11 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException) and exc.extra:
         first = exc.extra[0] if isinstance(exc.extra, list) else exc.extra
         if isinstance(first, dict) and first.get("message"):
-            key = first.get("key")
-            message = f"{key}: {first['message']}" if key else first["message"]
+            key, text = first.get("key"), str(first["message"])
+            if key == "data" and text.strip("'") == "data":  # no body at all
+                message = "The request needs a JSON body."
+            else:
+                message = f"{key}: {text}" if key else text
     if status == 413:
         message = "The upload is too large."
     return _body(request, status, _CODES.get(status, "error"), message, getattr(exc, "headers", None))

@@ -159,3 +159,8 @@ def test_login_accepts_an_oauth2_style_form(client, user):
     r = client.post("/auth/login", data={"username": user["email"], "password": user["password"]})
     assert r.status_code == 200 and r.json()["token_type"] == "bearer"
     assert client.post("/auth/login", data={"username": user["email"]}).status_code == 400
+
+
+def test_a_missing_body_is_explained(client, user):
+    r = client.put("/users/me", headers=user["headers"])
+    assert r.status_code == 400 and r.json()["message"] == "The request needs a JSON body."
