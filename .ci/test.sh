@@ -10,10 +10,16 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 # Debian's Chromium for the Playwright browser tests (Playwright's own browser download cannot work here)
 if ! command -v chromium >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get -o Acquire::Retries=3 update -qq && apt-get -o Acquire::Retries=3 install -y -qq chromium >/dev/null
 fi
 
-# The PostgreSQL tests need a server; a missing one is a failure, never a skip
+# The PostgreSQL tests need a server; a missing one is a failure, never a skip. A local
+# cluster that is installed but stopped is started (the machine's documented command).
 export TOONIFY_TEST_POSTGRES="${TOONIFY_TEST_POSTGRES:-postgresql://postgres@127.0.0.1:5432/postgres}"
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    fi
+fi
 
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -60,6 +60,24 @@ def peak_ratio(img: np.ndarray, style: str) -> float:
     return peak / img.nbytes
 
 
+# a slider that does not feed the cached layers, per style (what a person drags most)
+SLIDERS = {"cartoon": ("line_width", 1.0, 3.0), "sketch": ("darkness", 1.0, 2.5), "color_pencil": ("coverage", 0.4, 0.9),
+           "oil_painting": ("relief", 0.2, 0.9), "watercolor": ("wet_edges", 0.2, 0.9), "pop_art": ("dot_size", 4, 12)}
+
+
+def slider_costs(small: np.ndarray, repeat: int) -> None:
+    """1024 px render time from scratch vs. with the session's layer cache, moving one slider."""
+    print(f"\n1024 px: full render vs. a slider move with the layer cache ({'/'.join(str(x) for x in small.shape[:2])})")
+    for style in effects.STYLES:
+        name, a, b = SLIDERS[style]
+        cold = timed(lambda: effects.apply(small, style, {name: a}), max(5, repeat))
+        cache: dict = {}
+        effects.apply(small, style, {name: a}, cache=cache)
+        values = iter([a, b] * 50)
+        warm = timed(lambda: effects.apply(small, style, {name: next(values)}, cache=cache), max(5, repeat))
+        print(f"{style:<14}{cold:>8.1f} ms -> {warm:5.1f} ms moving {name}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
@@ -85,6 +103,7 @@ def main() -> None:
                 seed, speed = f"{base:.0f}", f"{base / full:.1f}x"
             mem = peak_ratio(img, style)
             print(f"{style:<14}{full:>9.0f}{full / decode_ms:>10.2f}{prev:>11.1f}{seed:>9}{speed:>10}{mem:>9.1f}x")
+        slider_costs(small, args.repeat)
 
 
 if __name__ == "__main__":
