@@ -13,6 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import ROOT
@@ -86,7 +87,10 @@ def create_app() -> Litestar:
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
-        openapi_config=OpenAPIConfig(title="Toonify", version="0.1.0", path="/schema"),
+        # the docs page uses the vendored Redoc bundle: nothing comes from a CDN
+        openapi_config=OpenAPIConfig(title="Toonify", version="0.1.0", path="/schema", render_plugins=[
+            RedocRenderPlugin(js_url="/static/vendor/redoc.standalone.js", google_fonts=False,
+                              favicon="<link rel='icon' href='/static/styles/cartoon.jpg'>")]),
         request_max_body_size=1024 * 1024,
         debug=False,
     )

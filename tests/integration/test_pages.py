@@ -51,3 +51,15 @@ def test_gallery_shows_style_status_size_and_dashboard_counts_by_status(server):
         assert "Watercolor" in gallery and "done" in gallery and "600 × 315" in gallery and "kB" in gallery
         dashboard = c.get("/dashboard").text
         assert 'id="status-done">1<' in dashboard and 'id="stat-total">1<' in dashboard
+
+
+def test_pages_and_api_docs_load_nothing_from_other_sites(server):
+    import re
+
+    with httpx.Client(base_url=server.url) as c:
+        u = new_user(c)
+        c.post("/login", data={"email": u["email"], "password": u["password"]})
+        for path in ("/login", "/register", "/toonify", "/gallery", "/dashboard", "/account", "/schema"):
+            html = c.get(path).text
+            external = re.findall(r'(?:src|href)=["\'](https?://[^"\']+)', html)
+            assert not external, f"{path} loads {external}"
