@@ -63,3 +63,22 @@ def test_pages_and_api_docs_load_nothing_from_other_sites(server):
             html = c.get(path).text
             external = re.findall(r'(?:src|href)=["\'](https?://[^"\']+)', html)
             assert not external, f"{path} loads {external}"
+
+
+def test_gallery_pages_through_htmx_fragments(server):
+    import re
+
+    from tests.conftest import upload
+    from tests.imaging import photo
+
+    with httpx.Client(base_url=server.url) as c:
+        u = new_user(c)
+        uuids = [upload(c, u["headers"], photo("density_plot.png"), style="sketch").json()["uuid"] for _ in range(13)]
+        c.post("/login", data={"email": u["email"], "password": u["password"]})
+        first = c.get("/gallery").text
+        shown = re.findall(r'id="job-([0-9a-f-]{36})"', first)
+        assert shown == uuids[::-1][:12]
+        assert 'hx-trigger="revealed"' in first and "page_no=2" in first
+        second = c.get("/gallery/items?page_no=2").text
+        assert re.findall(r'id="job-([0-9a-f-]{36})"', second) == [uuids[0]]
+        assert "page_no=3" not in second
