@@ -6,6 +6,4 @@ from app.lib.db import make_engine
 
 DB = make_engine()
 
-APP_REGISTRY = AppRegistry(
-    apps=["app.auth.piccolo_app", "app.jobs.piccolo_app", "app.payments.piccolo_app"]
-)
+APP_REGISTRY = AppRegistry(apps=["app.auth.piccolo_app", "app.jobs.piccolo_app", "app.payments.piccolo_app"])

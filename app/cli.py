@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", help="apply a style to an image file")
     apply.add_argument("input", help="JPEG, PNG or WebP file")
     apply.add_argument("output", help="output file; .jpg, .png or .webp")
-    apply.add_argument("--style", default="cartoon", help="cartoon, sketch, color_pencil, oil_painting, watercolor, pop_art")
+    apply.add_argument(
+        "--style", default="cartoon", help="cartoon, sketch, color_pencil, oil_painting, watercolor, pop_art"
+    )
     apply.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     apply.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
     apply.add_argument("--max-pixels", type=int, default=100_000_000, help=argparse.SUPPRESS)

@@ -1,6 +1,6 @@
 """Write docs/styles.png: every style on two photos (plus the originals), labelled.
 
-    python bench/contact_sheet.py [--out docs/styles.png] [--width 360]
+python bench/contact_sheet.py [--out docs/styles.png] [--width 360]
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def main() -> None:
         tiles = [labelled(img, "original", args.width)]
         tiles += [labelled(effects.apply(img, s), s, args.width) for s in effects.STYLES]
         h = max(t.shape[0] for t in tiles)
-        tiles = [cv2.copyMakeBorder(t, 0, h - t.shape[0] + 4, 0, 4, cv2.BORDER_CONSTANT, value=(255, 255, 255)) for t in tiles]
+        tiles = [
+            cv2.copyMakeBorder(t, 0, h - t.shape[0] + 4, 0, 4, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            for t in tiles
+        ]
         rows.append(np.hstack(tiles))
     sheet = np.vstack(rows)
     cv2.imwrite(args.out, sheet)

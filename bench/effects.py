@@ -61,13 +61,21 @@ def peak_ratio(img: np.ndarray, style: str) -> float:
 
 
 # a slider that does not feed the cached layers, per style (what a person drags most)
-SLIDERS = {"cartoon": ("line_width", 1.0, 3.0), "sketch": ("darkness", 1.0, 2.5), "color_pencil": ("coverage", 0.4, 0.9),
-           "oil_painting": ("relief", 0.2, 0.9), "watercolor": ("wet_edges", 0.2, 0.9), "pop_art": ("dot_size", 4, 12)}
+SLIDERS = {
+    "cartoon": ("line_width", 1.0, 3.0),
+    "sketch": ("darkness", 1.0, 2.5),
+    "color_pencil": ("coverage", 0.4, 0.9),
+    "oil_painting": ("relief", 0.2, 0.9),
+    "watercolor": ("wet_edges", 0.2, 0.9),
+    "pop_art": ("dot_size", 4, 12),
+}
 
 
 def slider_costs(small: np.ndarray, repeat: int) -> None:
     """1024 px render time from scratch vs. with the session's layer cache, moving one slider."""
-    print(f"\n1024 px: full render vs. a slider move with the layer cache ({'/'.join(str(x) for x in small.shape[:2])})")
+    print(
+        f"\n1024 px: full render vs. a slider move with the layer cache ({'/'.join(str(x) for x in small.shape[:2])})"
+    )
     for style in effects.STYLES:
         name, a, b = SLIDERS[style]
         cold = timed(lambda: effects.apply(small, style, {name: a}), max(5, repeat))
@@ -91,8 +99,12 @@ def main() -> None:
             continue
         decode_ms = timed(lambda: io.decode(data), args.repeat)
         small = blocks.shrink(img, 1024)
-        print(f"\n{path.name}: {img.shape[1]}x{img.shape[0]}, decode {decode_ms:.0f} ms (budget 2x = {2 * decode_ms:.0f} ms)")
-        print(f"{'style':<14}{'12MP ms':>9}{'x decode':>10}{'1024px ms':>11}{'seed ms':>9}{'speed-up':>10}{'peak mem':>10}")
+        print(
+            f"\n{path.name}: {img.shape[1]}x{img.shape[0]}, decode {decode_ms:.0f} ms (budget 2x = {2 * decode_ms:.0f} ms)"
+        )
+        print(
+            f"{'style':<14}{'12MP ms':>9}{'x decode':>10}{'1024px ms':>11}{'seed ms':>9}{'speed-up':>10}{'peak mem':>10}"
+        )
         for style in effects.STYLES:
             effects.apply(img, style)  # warm caches (textures, screens) as a running worker has them
             full = timed(lambda: effects.apply(img, style), args.repeat)

@@ -50,8 +50,10 @@ def run(workers: int, jobs: int) -> None:
         finally:
             srv.stop()
     lat = sorted(latencies)
-    print(f"workers={workers}: {jobs} jobs in {wall:.1f} s = {jobs / wall:.2f} jobs/s; "
-          f"upload-to-DONE median {statistics.median(lat):.2f} s, max {lat[-1]:.2f} s")
+    print(
+        f"workers={workers}: {jobs} jobs in {wall:.1f} s = {jobs / wall:.2f} jobs/s; "
+        f"upload-to-DONE median {statistics.median(lat):.2f} s, max {lat[-1]:.2f} s"
+    )
 
 
 def main() -> None:

@@ -32,8 +32,14 @@ from tests.conftest import make_server, new_user, upload  # noqa: E402
 
 PHOTOS = ROOT.parent / "shared" / "images" / "photos"
 STYLES = ["cartoon", "sketch", "color_pencil", "oil_painting", "watercolor", "pop_art"]
-SLIDER = {"cartoon": ("line_width", 0.5, 5), "sketch": ("pencil_size", 2, 20), "color_pencil": ("coverage", 0.2, 1),
-          "oil_painting": ("brush_size", 3, 12), "watercolor": ("bleed", 1, 12), "pop_art": ("dot_size", 3, 20)}
+SLIDER = {
+    "cartoon": ("line_width", 0.5, 5),
+    "sketch": ("pencil_size", 2, 20),
+    "color_pencil": ("coverage", 0.2, 1),
+    "oil_painting": ("brush_size", 3, 12),
+    "watercolor": ("bleed", 1, 12),
+    "pop_art": ("dot_size", 3, 20),
+}
 
 
 def pct(values, p):
@@ -76,8 +82,10 @@ async def drag(url: str, token: str, style: str, renders: int, photo: str = "boo
 
 
 def report(label: str, latencies: list[float], sent: int, coarse: int = 0) -> None:
-    print(f"{label:<26} median {statistics.median(latencies):6.1f} ms   p95 {pct(latencies, 95):6.1f} ms   "
-          f"frames {len(latencies)}/{sent} ({coarse} coarse)")
+    print(
+        f"{label:<26} median {statistics.median(latencies):6.1f} ms   p95 {pct(latencies, 95):6.1f} ms   "
+        f"frames {len(latencies)}/{sent} ({coarse} coarse)"
+    )
 
 
 def keep_jobs_busy(url: str, stop: threading.Event) -> None:
@@ -87,7 +95,10 @@ def keep_jobs_busy(url: str, stop: threading.Event) -> None:
         while not stop.is_set():
             jobs = [upload(c, user["headers"], photo, style=s).json()["uuid"] for s in STYLES[:3]]
             for j in jobs:
-                while not stop.is_set() and c.get(f"/images/{j}", headers=user["headers"]).json()["status"] not in ("DONE", "FAILED"):
+                while not stop.is_set() and c.get(f"/images/{j}", headers=user["headers"]).json()["status"] not in (
+                    "DONE",
+                    "FAILED",
+                ):
                     time.sleep(0.1)
 
 
@@ -118,8 +129,10 @@ async def sessions(url: str, token: str, pid: int) -> None:
         idle.append(ws)
     await asyncio.sleep(0.5)
     with_idle = own_rss_mb(pid)
-    print(f"500 idle sessions: server process {base:.0f} -> {with_idle:.0f} MB "
-          f"({(with_idle - base) * 1024 / 500:.0f} KB per idle session); server + workers {rss_mb(pid):.0f} MB")
+    print(
+        f"500 idle sessions: server process {base:.0f} -> {with_idle:.0f} MB "
+        f"({(with_idle - base) * 1024 / 500:.0f} KB per idle session); server + workers {rss_mb(pid):.0f} MB"
+    )
     results = await asyncio.gather(*[drag(url, token, STYLES[i % 6], 60, "prairie_falcon.jpg") for i in range(20)])
     lat = [x for r in results for x in r[0]]
     report("20 active + 500 idle", lat, sum(r[1] for r in results), sum(r[2] for r in results))

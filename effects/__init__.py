@@ -33,8 +33,17 @@ STYLES: tuple[str, ...] = tuple(_MODULES)
 Progress = Callable[[float, "np.ndarray | None"], None]
 
 __all__ = [
-    "STYLES", "apply", "params", "defaults", "style_name", "validate",
-    "Param", "EffectsError", "InvalidImage", "InvalidParams", "UnknownStyle",
+    "STYLES",
+    "apply",
+    "params",
+    "defaults",
+    "style_name",
+    "validate",
+    "Param",
+    "EffectsError",
+    "InvalidImage",
+    "InvalidParams",
+    "UnknownStyle",
 ]
 
 

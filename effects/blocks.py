@@ -256,8 +256,9 @@ def _texture(shape, ref_cell, seed, streak):
     k = max(1, int(np.ceil(s)))
     t = s / k
     to_lattice = np.float32([[t, 0, 0.5 * t + 1.5], [0, t, 0.5 * t + 1.5]])  # sample centre -> lattice
-    out = cv2.warpAffine(small, to_lattice, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_REFLECT)
+    out = cv2.warpAffine(
+        small, to_lattice, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
+    )
     if k > 1:
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
     out.setflags(write=False)

@@ -39,5 +39,8 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
 
 
 # paper - v per channel: used both to measure the gap to the paper and to come back from it
-_FROM_PAPER = np.clip(np.array(PAPER, np.int16)[None, :] - np.arange(256, dtype=np.int16)[:, None], 0, 255).astype(
-    np.uint8).reshape(256, 1, 3)
+_FROM_PAPER = (
+    np.clip(np.array(PAPER, np.int16)[None, :] - np.arange(256, dtype=np.int16)[:, None], 0, 255)
+    .astype(np.uint8)
+    .reshape(256, 1, 3)
+)

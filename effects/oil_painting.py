@@ -41,7 +41,9 @@ def kuwahara(image: np.ndarray, radius: int) -> np.ndarray:
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     radius = max(1, round(frame.px(p["brush_size"], frame.work)))
-    paint = frame.memo(("paint", radius), lambda: kuwahara(kuwahara(cv2.medianBlur(frame.work, 3), radius), max(1, radius // 2)))
+    paint = frame.memo(
+        ("paint", radius), lambda: kuwahara(kuwahara(cv2.medianBlur(frame.work, 3), radius), max(1, radius // 2))
+    )
     paint = blocks.saturate(paint, p["saturation"])
     progress(0.4, paint)
     canvas = blocks.enlarge(paint, frame.shape)

@@ -32,7 +32,9 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     if not p["grid"]:
         return _print(frame, p, p["palette"])
     h, w = frame.shape
-    half = frame.memo(("half",), lambda: blocks.Frame.of(blocks.shrink(frame.full, max((h + 1) // 2, (w + 1) // 2)), {}))
+    half = frame.memo(
+        ("half",), lambda: blocks.Frame.of(blocks.shrink(frame.full, max((h + 1) // 2, (w + 1) // 2)), {})
+    )
     names = list(PALETTES)
     start = names.index(p["palette"])
     cells = []
@@ -45,8 +47,10 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
 
 def _print(frame: blocks.Frame, p: dict, palette: str) -> np.ndarray:
     # equalised: every ink gets a fair share of the picture
-    tone = frame.memo(("tone", frame.work.shape), lambda: cv2.equalizeHist(
-        cv2.cvtColor(blocks.smooth_colors(frame.work, 2), cv2.COLOR_BGR2GRAY)))
+    tone = frame.memo(
+        ("tone", frame.work.shape),
+        lambda: cv2.equalizeHist(cv2.cvtColor(blocks.smooth_colors(frame.work, 2), cv2.COLOR_BGR2GRAY)),
+    )
     tone = blocks.enlarge(tone, frame.shape)
     if p["halftone"]:
         screen = _screen(frame.shape, round(frame.full_px(p["dot_size"]), 2), 200 // p["levels"])
@@ -54,7 +58,9 @@ def _print(frame: blocks.Frame, p: dict, palette: str) -> np.ndarray:
     out = cv2.LUT(cv2.cvtColor(tone, cv2.COLOR_GRAY2BGR), _ink_table(palette, p["levels"]))
     if p["line_width"] > 0:
         gray = cv2.cvtColor(frame.ref, cv2.COLOR_BGR2GRAY)
-        out = blocks.darken(out, blocks.crisp(blocks.line_field(gray, frame.px(p["line_width"], frame.ref), 0.55), frame.shape))
+        out = blocks.darken(
+            out, blocks.crisp(blocks.line_field(gray, frame.px(p["line_width"], frame.ref), 0.55), frame.shape)
+        )
     return out
 
 

@@ -9,7 +9,9 @@ from . import blocks
 from .spec import number
 
 SPEC = (
-    number("pencil_size", "Pencil size", 6, 1, 30, 0.5, "Reach of the strokes in px at 1024 px: larger gives bolder lines."),
+    number(
+        "pencil_size", "Pencil size", 6, 1, 30, 0.5, "Reach of the strokes in px at 1024 px: larger gives bolder lines."
+    ),
     number("darkness", "Darkness", 1.6, 0.5, 4, 0.1, "How dark the graphite lays down."),
     number("shading", "Shading", 0.35, 0, 1, 0.05, "How much of the photo's light and shade is hatched in."),
     number("paper", "Paper texture", 0.4, 0, 1, 0.05, "Strength of the paper grain."),

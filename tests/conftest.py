@@ -39,8 +39,14 @@ def _pg_admin(sql: str) -> None:
     async def run():
         p = urlparse(PG_URL)
         try:
-            conn = await asyncpg.connect(host=p.hostname, port=p.port or 5432, user=p.username or "postgres",
-                                         password=p.password, database=(p.path or "/postgres").lstrip("/"), timeout=5)
+            conn = await asyncpg.connect(
+                host=p.hostname,
+                port=p.port or 5432,
+                user=p.username or "postgres",
+                password=p.password,
+                database=(p.path or "/postgres").lstrip("/"),
+                timeout=5,
+            )
         except (OSError, asyncpg.PostgresError) as exc:
             pytest.fail(f"PostgreSQL at {PG_URL} is required for these tests and is not reachable: {exc}")
         try:
@@ -69,8 +75,13 @@ class Server:
 
     def start(self) -> "Server":
         log = open(self.data_dir / "server.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -106,13 +117,15 @@ def make_server(backend: str, tmp: pathlib.Path, **extra: str) -> Server:
     data = tmp / f"data-{backend}"
     data.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOONIFY_")}
-    env.update({
-        "TOONIFY_DATA_DIR": str(data),
-        "TOONIFY_POOL_SIZE": "2",
-        "TOONIFY_PREVIEW_WORKERS": "2",
-        "TOONIFY_LOGIN_LOCK_SECONDS": "2",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TOONIFY_DATA_DIR": str(data),
+            "TOONIFY_POOL_SIZE": "2",
+            "TOONIFY_PREVIEW_WORKERS": "2",
+            "TOONIFY_LOGIN_LOCK_SECONDS": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if backend == "postgres":
         name = f"toonify_test_{uuid.uuid4().hex[:10]}"
         _pg_admin(f'CREATE DATABASE "{name}"')
@@ -150,8 +163,12 @@ def new_user(client: httpx.Client, password: str = "correct horse 1") -> dict:
     r = client.post("/auth/register", json={"email": email, "password": password, "full_name": "Test User"})
     assert r.status_code == 201, r.text
     tokens = client.post("/auth/login", json={"email": email, "password": password}).json()
-    return {"email": email, "password": password, "tokens": tokens,
-            "headers": {"Authorization": f"Bearer {tokens['access_token']}"}}
+    return {
+        "email": email,
+        "password": password,
+        "tokens": tokens,
+        "headers": {"Authorization": f"Bearer {tokens['access_token']}"},
+    }
 
 
 @pytest.fixture()
@@ -164,7 +181,10 @@ def upload(client, headers, path, style="cartoon", params=None, filename="photo.
     import json
 
     if path is not None:
-        content, filename = pathlib.Path(path).read_bytes(), (filename if filename != "photo.jpg" else pathlib.Path(path).name)
+        content, filename = (
+            pathlib.Path(path).read_bytes(),
+            (filename if filename != "photo.jpg" else pathlib.Path(path).name),
+        )
     files = {"file": (filename, content, "application/octet-stream")}
     form = {"style": style}
     if params is not None:
@@ -186,10 +206,17 @@ def wait_done(client, headers, job_uuid, timeout=60.0) -> dict:
 def paid(request, tmp_path_factory):
     """(server, fake stripe) with payments on."""
     fake = FakeStripe(api_key="sk_test_toonify", webhook_secret="whsec_toonify").start()
-    srv = make_server(request.param, tmp_path_factory.mktemp("paid-" + request.param),
-                      TOONIFY_STRIPE_SECRET_KEY=fake.api_key, TOONIFY_STRIPE_WEBHOOK_SECRET=fake.webhook_secret,
-                      TOONIFY_STRIPE_PUBLISHABLE_KEY="pk_test_toonify", TOONIFY_STRIPE_API_BASE=fake.url,
-                      TOONIFY_HD_PRICE_CENTS="499", TOONIFY_CURRENCY="eur", TOONIFY_PREVIEW_WORKERS="1")
+    srv = make_server(
+        request.param,
+        tmp_path_factory.mktemp("paid-" + request.param),
+        TOONIFY_STRIPE_SECRET_KEY=fake.api_key,
+        TOONIFY_STRIPE_WEBHOOK_SECRET=fake.webhook_secret,
+        TOONIFY_STRIPE_PUBLISHABLE_KEY="pk_test_toonify",
+        TOONIFY_STRIPE_API_BASE=fake.url,
+        TOONIFY_HD_PRICE_CENTS="499",
+        TOONIFY_CURRENCY="eur",
+        TOONIFY_PREVIEW_WORKERS="1",
+    )
     srv.start()
     yield srv, fake
     srv.stop()

@@ -57,10 +57,17 @@ class FakeStripe:
                 return self.idempotent[key]
             pid = "pi_" + secrets.token_hex(12)
             intent = {
-                "id": pid, "object": "payment_intent", "amount": int(params["amount"]), "amount_received": 0,
-                "currency": params["currency"], "status": "requires_payment_method",
-                "client_secret": f"{pid}_secret_{secrets.token_hex(8)}", "metadata": params.get("metadata", {}),
-                "livemode": False, "created": int(time.time()), "last_payment_error": None,
+                "id": pid,
+                "object": "payment_intent",
+                "amount": int(params["amount"]),
+                "amount_received": 0,
+                "currency": params["currency"],
+                "status": "requires_payment_method",
+                "client_secret": f"{pid}_secret_{secrets.token_hex(8)}",
+                "metadata": params.get("metadata", {}),
+                "livemode": False,
+                "created": int(time.time()),
+                "last_payment_error": None,
             }
             self.intents[pid] = intent
             if key:
@@ -70,20 +77,34 @@ class FakeStripe:
     def confirm(self, pid: str, payment_method: str = "pm_card_visa") -> dict:
         intent = self.intents[pid]
         if payment_method == "pm_card_chargeDeclined":
-            intent.update(status="requires_payment_method",
-                          last_payment_error={"code": "card_declined", "message": "Your card was declined."})
+            intent.update(
+                status="requires_payment_method",
+                last_payment_error={"code": "card_declined", "message": "Your card was declined."},
+            )
         else:
             intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
         return intent
 
     def event(self, type_: str, obj: dict, event_id: str | None = None) -> dict:
-        return {"id": event_id or "evt_" + secrets.token_hex(12), "object": "event", "type": type_,
-                "api_version": "2024-06-20", "created": int(time.time()), "data": {"object": obj}}
+        return {
+            "id": event_id or "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "type": type_,
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
 
     def refund_charge(self, pid: str) -> dict:
         intent = self.intents[pid]
-        return {"id": "ch_" + secrets.token_hex(10), "object": "charge", "payment_intent": pid,
-                "amount": intent["amount"], "amount_refunded": intent["amount"], "refunded": True}
+        return {
+            "id": "ch_" + secrets.token_hex(10),
+            "object": "charge",
+            "payment_intent": pid,
+            "amount": intent["amount"],
+            "amount_refunded": intent["amount"],
+            "refunded": True,
+        }
 
     def sign(self, payload: str, timestamp: int | None = None, secret: str | None = None) -> str:
         t = int(time.time()) if timestamp is None else timestamp
@@ -114,8 +135,16 @@ class FakeStripe:
                 return True
 
             def _missing(self) -> None:
-                self._send(404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
-                                           "message": "No such payment_intent"}})
+                self._send(
+                    404,
+                    {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "code": "resource_missing",
+                            "message": "No such payment_intent",
+                        }
+                    },
+                )
 
             def do_GET(self):
                 fake.requests.append(("GET", self.path))

@@ -45,9 +45,10 @@ class UserController(Controller):
     async def update_me(self, user: User, data: UserUpdate) -> UserOut:
         return services.user_out(await services.update_profile(user, data.full_name, data.email))
 
-    @post("/me/change-password", status_code=204, summary="Change your password (old tokens stop working)")
-    async def change_password(self, user: User, data: PasswordChange) -> None:
+    @post("/me/change-password", status_code=200, summary="Change your password (old tokens stop working)")
+    async def change_password(self, user: User, data: PasswordChange) -> dict:
         await services.change_password(user, data.current_password, data.new_password)
+        return {"message": "Password changed. Log in again with the new password."}
 
 
 async def _login_body(request: Request) -> Login:

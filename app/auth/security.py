@@ -37,7 +37,9 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def issue(kind: str, user_uuid: str, version: int, lifetime: dt.timedelta, family: str | None = None) -> tuple[str, str, dt.datetime]:
+def issue(
+    kind: str, user_uuid: str, version: int, lifetime: dt.timedelta, family: str | None = None
+) -> tuple[str, str, dt.datetime]:
     """A signed token of `kind` ("access" or "refresh"); returns (token, jti, expiry)."""
     s = get_settings()
     jti = str(uuid.uuid4())
@@ -52,8 +54,9 @@ def decode(token: str, kind: str) -> dict:
     """Verify signature (pinned algorithm), expiry and type; raise 401 otherwise."""
     s = get_settings()
     try:
-        claims = jwt.decode(token, s.jwt_secret, algorithms=[s.jwt_algorithm],
-                            options={"require": ["exp", "sub", "type", "jti"]})
+        claims = jwt.decode(
+            token, s.jwt_secret, algorithms=[s.jwt_algorithm], options={"require": ["exp", "sub", "type", "jti"]}
+        )
     except jwt.ExpiredSignatureError:
         raise unauthorized("Your session has expired; log in again.") from None
     except jwt.PyJWTError:

@@ -18,8 +18,9 @@ def normalise_email(email: str) -> str:
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(str(user.uuid), user.email, user.full_name, user.is_active, user.is_admin,
-                   user.created_at, user.last_login)
+    return UserOut(
+        str(user.uuid), user.email, user.full_name, user.is_active, user.is_admin, user.created_at, user.last_login
+    )
 
 
 async def register(email: str, password: str, full_name: str) -> User:
@@ -39,10 +40,12 @@ async def register(email: str, password: str, full_name: str) -> User:
 async def issue_tokens(user: User, family: str | None = None) -> Tokens:
     s = get_settings()
     family = family or str(uuid.uuid4())
-    access, _, _ = security.issue("access", str(user.uuid), user.token_version,
-                                  dt.timedelta(minutes=s.access_token_expire_minutes))
-    refresh, jti, expires = security.issue("refresh", str(user.uuid), user.token_version,
-                                           dt.timedelta(days=s.refresh_token_expire_days), family)
+    access, _, _ = security.issue(
+        "access", str(user.uuid), user.token_version, dt.timedelta(minutes=s.access_token_expire_minutes)
+    )
+    refresh, jti, expires = security.issue(
+        "refresh", str(user.uuid), user.token_version, dt.timedelta(days=s.refresh_token_expire_days), family
+    )
     await RefreshToken(jti=uuid.UUID(jti), family=uuid.UUID(family), user=user.id, expires_at=expires).save()
     return Tokens(access, refresh, expires_in=s.access_token_expire_minutes * 60)
 
@@ -54,8 +57,12 @@ async def login(email: str, password: str) -> User:
     user = await User.objects().where(User.email == normalise_email(email)).first()
     if user and user.locked_until and user.locked_until > security.now():
         wait = int((user.locked_until - security.now()).total_seconds()) + 1
-        raise ApiError(429, "too_many_attempts", f"Too many failed logins; try again in {wait} seconds.",
-                       {"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"Too many failed logins; try again in {wait} seconds.",
+            {"Retry-After": str(wait)},
+        )
     ok = await security.verify_password(user.password_hash if user else None, password)
     if not user or not ok:
         if user:
@@ -93,9 +100,11 @@ async def refresh(token: str) -> Tokens:
     if row.used_at is not None:
         await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == row.family)
         raise unauthorized("This refresh token was already used; log in again.")
-    spent = await RefreshToken.update({RefreshToken.used_at: security.now()}).where(
-        (RefreshToken.id == row.id) & (RefreshToken.used_at.is_null())
-    ).returning(RefreshToken.id)
+    spent = (
+        await RefreshToken.update({RefreshToken.used_at: security.now()})
+        .where((RefreshToken.id == row.id) & (RefreshToken.used_at.is_null()))
+        .returning(RefreshToken.id)
+    )
     if not spent:  # lost a race with a concurrent use of the same token: treat as reuse
         await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == row.family)
         raise unauthorized("This refresh token was already used; log in again.")
@@ -108,11 +117,13 @@ async def refresh(token: str) -> Tokens:
 async def change_password(user: User, current: str, new: str) -> None:
     if not await security.verify_password(user.password_hash, current):
         raise ApiError(400, "wrong_password", "The current password is not correct.")
-    await User.update({
-        User.password_hash: await security.hash_password(new),
-        User.token_version: User.token_version + 1,
-        User.updated_at: security.now(),
-    }).where(User.id == user.id)
+    await User.update(
+        {
+            User.password_hash: await security.hash_password(new),
+            User.token_version: User.token_version + 1,
+            User.updated_at: security.now(),
+        }
+    ).where(User.id == user.id)
     await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.user == user.id)
 
 

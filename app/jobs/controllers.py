@@ -26,8 +26,12 @@ class ImageController(Controller):
     tags = ["images"]
     dependencies = {"user": Provide(provide_user)}
 
-    @post("/transform", status_code=202, request_max_body_size=UPLOAD_BODY_LIMIT,
-          summary="Upload a photo and render it (multipart: file, style, params as JSON)")
+    @post(
+        "/transform",
+        status_code=202,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+        summary="Upload a photo and render it (multipart: file, style, params as JSON)",
+    )
     async def create_job(self, request: Request, user: User) -> Job:
         form = await request.form()
         upload = form.get("file")
@@ -61,8 +65,12 @@ class ImageController(Controller):
         path = storage.thumb_path(str(job.uuid), which)
         if not path.exists():
             raise ApiError(409, "not_ready", "The result is not ready yet.")
-        return File(path=path, media_type="image/jpeg", content_disposition_type="inline",
-                    headers={"Cache-Control": "private, max-age=3600"})
+        return File(
+            path=path,
+            media_type="image/jpeg",
+            content_disposition_type="inline",
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
 
     @get("/{job_id:str}/processed", summary="Download the result (size=hd for full size when payments are on)")
     async def get_processed(self, user: User, job_id: str, size: str = "auto") -> File:

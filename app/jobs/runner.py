@@ -25,9 +25,11 @@ class JobRunner:
 
     async def resume(self) -> int:
         """Pick up jobs left QUEUED or PROCESSING when the server last stopped."""
-        rows = await (ImageJob.select(ImageJob.uuid)
-                      .where(ImageJob.status.is_in([JobStatus.QUEUED.value, JobStatus.PROCESSING.value]))
-                      .order_by(ImageJob.created_at))
+        rows = await (
+            ImageJob.select(ImageJob.uuid)
+            .where(ImageJob.status.is_in([JobStatus.QUEUED.value, JobStatus.PROCESSING.value]))
+            .order_by(ImageJob.created_at)
+        )
         for row in rows:
             self.submit(str(row["uuid"]))
         return len(rows)
@@ -60,11 +62,20 @@ class JobRunner:
 
         try:
             meta = await self.pool.run(
-                "jobs", "render_job", on_progress,
-                src=job.original_path, dst=str(out), sd=str(storage.sd_path(job_uuid, job.original_path)),
-                thumb=str(storage.thumb_path(job_uuid, "result")), style=str(job.style).lower(),
-                params=params_of(job), quality=s.default_output_quality, max_dimension=s.max_image_dimension,
-                max_pixels=s.max_image_pixels, sd_side=s.sd_max_side, thumb_side=THUMB_SIDE,
+                "jobs",
+                "render_job",
+                on_progress,
+                src=job.original_path,
+                dst=str(out),
+                sd=str(storage.sd_path(job_uuid, job.original_path)),
+                thumb=str(storage.thumb_path(job_uuid, "result")),
+                style=str(job.style).lower(),
+                params=params_of(job),
+                quality=s.default_output_quality,
+                max_dimension=s.max_image_dimension,
+                max_pixels=s.max_image_pixels,
+                sd_side=s.sd_max_side,
+                thumb_side=THUMB_SIDE,
             )
         except effects.EffectsError as exc:
             await self._fail(job_uuid, f"This image could not be rendered: {exc}")
@@ -79,9 +90,16 @@ class JobRunner:
                 storage.remove(storage.all_paths(job_uuid, job.original_path))  # deleted while rendering
                 return
             await self._update(
-                job_uuid, status=JobStatus.DONE, progress=1.0, output_path=str(out), processed_at=_now(),
-                output_width=meta["width"], output_height=meta["height"], output_bytes=meta["bytes"],
-                render_ms=round(meta["render_ms"], 1), error_message=None,
+                job_uuid,
+                status=JobStatus.DONE,
+                progress=1.0,
+                output_path=str(out),
+                processed_at=_now(),
+                output_width=meta["width"],
+                output_height=meta["height"],
+                output_bytes=meta["bytes"],
+                render_ms=round(meta["render_ms"], 1),
+                error_message=None,
             )
 
     async def _fail(self, job_uuid: str, message: str) -> None:

@@ -39,7 +39,7 @@ def parse_params(style: str, raw: str | dict | None) -> dict:
         try:
             values = json.loads(raw)
         except (json.JSONDecodeError, TypeError):
-            raise ApiError(422, "invalid_params", "params must be a JSON object, e.g. {\"colors\": 8}.") from None
+            raise ApiError(422, "invalid_params", 'params must be a JSON object, e.g. {"colors": 8}.') from None
     try:
         return effects.validate(style, values)
     except effects.EffectsError as exc:
@@ -61,7 +61,8 @@ def check_upload(data: bytes, filename: str) -> str:
         if w * h > s.max_image_pixels:
             raise effects.InvalidImage(
                 f"The image is {w}x{h} ({w * h / 1e6:.0f} megapixels); the limit is {s.max_image_pixels / 1e6:.0f} megapixels.",
-                "image_too_large")
+                "image_too_large",
+            )
         if w < 2 or h < 2:
             raise effects.InvalidImage(f"The image is only {w}x{h} pixels.")
         io.check_complete(data, fmt)
@@ -90,12 +91,25 @@ async def create(user: User, data: bytes, filename: str, style: str, params: dic
     paths = storage.all_paths(job_uuid, str(path))
     try:
         await anyio.to_thread.run_sync(io.write_atomic, path, data)
-        size = await pool.run("preview", "probe", path=str(path), max_pixels=get_settings().max_image_pixels,
-                              thumb=str(storage.thumb_path(job_uuid, "original")), thumb_side=THUMB_SIDE)
+        size = await pool.run(
+            "preview",
+            "probe",
+            path=str(path),
+            max_pixels=get_settings().max_image_pixels,
+            thumb=str(storage.thumb_path(job_uuid, "original")),
+            thumb_side=THUMB_SIDE,
+        )
         job = ImageJob(
-            uuid=uuid.UUID(job_uuid), user=user.id, original_filename=safe_filename(filename),
-            original_path=str(path), style=JobStyle(style.upper()).value, params_json=json.dumps(params),
-            status=JobStatus.QUEUED.value, width=size["width"], height=size["height"], original_bytes=len(data),
+            uuid=uuid.UUID(job_uuid),
+            user=user.id,
+            original_filename=safe_filename(filename),
+            original_path=str(path),
+            style=JobStyle(style.upper()).value,
+            params_json=json.dumps(params),
+            status=JobStatus.QUEUED.value,
+            width=size["width"],
+            height=size["height"],
+            original_bytes=len(data),
         )
         await job.save()
     except effects.EffectsError as exc:
@@ -123,9 +137,14 @@ async def list_page(user: User, page: int, per_page: int) -> JobPage:
     if page < 1 or not 1 <= per_page <= 100:
         raise bad_request("page must be 1 or more and per_page between 1 and 100.")
     total = await ImageJob.count().where(ImageJob.user == user.id)
-    rows = await (ImageJob.objects().where(ImageJob.user == user.id)
-                  .order_by(ImageJob.created_at, ascending=False).order_by(ImageJob.id, ascending=False)
-                  .limit(per_page).offset((page - 1) * per_page))
+    rows = await (
+        ImageJob.objects()
+        .where(ImageJob.user == user.id)
+        .order_by(ImageJob.created_at, ascending=False)
+        .order_by(ImageJob.id, ascending=False)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     return JobPage([to_schema(j) for j in rows], total, page, per_page, max(1, -(-total // per_page)))
 
 
@@ -141,14 +160,28 @@ def params_of(job: ImageJob) -> dict:
 
 def to_schema(job: ImageJob) -> Job:
     u = str(job.uuid)
-    links = JobLinks(f"/images/{u}", f"/images/{u}/original", f"/images/{u}/processed",
-                     f"/images/{u}/thumbnail", f"/ws/jobs/{u}")
+    links = JobLinks(
+        f"/images/{u}", f"/images/{u}/original", f"/images/{u}/processed", f"/images/{u}/thumbnail", f"/ws/jobs/{u}"
+    )
     return Job(
-        uuid=u, style=_plain(job.style).lower(), params=params_of(job), status=_plain(job.status),
-        progress=job.progress, error_message=job.error_message, original_filename=job.original_filename,
-        width=job.width, height=job.height, output_width=job.output_width, output_height=job.output_height,
-        original_bytes=job.original_bytes, output_bytes=job.output_bytes, render_ms=job.render_ms,
-        is_hd_unlocked=job.is_hd_unlocked, created_at=job.created_at, processed_at=job.processed_at, links=links,
+        uuid=u,
+        style=_plain(job.style).lower(),
+        params=params_of(job),
+        status=_plain(job.status),
+        progress=job.progress,
+        error_message=job.error_message,
+        original_filename=job.original_filename,
+        width=job.width,
+        height=job.height,
+        output_width=job.output_width,
+        output_height=job.output_height,
+        original_bytes=job.original_bytes,
+        output_bytes=job.output_bytes,
+        render_ms=job.render_ms,
+        is_hd_unlocked=job.is_hd_unlocked,
+        created_at=job.created_at,
+        processed_at=job.processed_at,
+        links=links,
     )
 
 

@@ -66,8 +66,17 @@ def handle_effects_error(request: Request, exc: effects.EffectsError) -> Respons
     return handle_api_error(request, from_effects(exc))
 
 
-_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "file_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "file_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:

@@ -49,8 +49,9 @@ class Worker:
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=tasks.worker_main, args=(child, lane.niceness), daemon=True,
-                                   name=f"toonify-{lane.name}")
+        self.process = ctx.Process(
+            target=tasks.worker_main, args=(child, lane.niceness), daemon=True, name=f"toonify-{lane.name}"
+        )
         self.process.start()
         child.close()
         self.task: Task | None = None
@@ -184,8 +185,14 @@ class Pool:
     def lane(self, name: str) -> Lane:
         return self.lanes[name]
 
-    async def run(self, lane: str, name: str, on_progress: Callable[[dict], None] | None = None,
-                  affinity: int | None = None, **kwargs: Any) -> Any:
+    async def run(
+        self,
+        lane: str,
+        name: str,
+        on_progress: Callable[[dict], None] | None = None,
+        affinity: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Run task `name` in a worker of `lane` and return its result.
 
         Raises the effects error the task raised, WorkerCrashed, or TaskFailed. Cancelling the

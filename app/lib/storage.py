@@ -36,8 +36,13 @@ def thumb_path(job_uuid: str, kind: str) -> pathlib.Path:
 
 
 def all_paths(job_uuid: str, original: str) -> list[pathlib.Path]:
-    return [pathlib.Path(original), output_path(job_uuid, original), sd_path(job_uuid, original),
-            thumb_path(job_uuid, "original"), thumb_path(job_uuid, "result")]
+    return [
+        pathlib.Path(original),
+        output_path(job_uuid, original),
+        sd_path(job_uuid, original),
+        thumb_path(job_uuid, "original"),
+        thumb_path(job_uuid, "result"),
+    ]
 
 
 def mime_of(path: str | os.PathLike) -> str:

@@ -22,7 +22,12 @@ PREVIEW_FRAME_SIDES = (256, 512, 1024)  # job frames grow through these sizes
 
 def _frame(image: np.ndarray, side: int, quality: int = 80) -> dict:
     small = blocks.shrink(image, side)
-    return {"width": small.shape[1], "height": small.shape[0], "mime": "image/jpeg", "data": io.encode(small, "jpeg", quality)}
+    return {
+        "width": small.shape[1],
+        "height": small.shape[0],
+        "mime": "image/jpeg",
+        "data": io.encode(small, "jpeg", quality),
+    }
 
 
 def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
@@ -32,8 +37,20 @@ def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
     return {"width": image.shape[1], "height": image.shape[0]}
 
 
-def render_job(src: str, dst: str, sd: str, thumb: str, style: str, params: dict, quality: int,
-               max_dimension: int, max_pixels: int, sd_side: int, thumb_side: int, emit) -> dict:
+def render_job(
+    src: str,
+    dst: str,
+    sd: str,
+    thumb: str,
+    style: str,
+    params: dict,
+    quality: int,
+    max_dimension: int,
+    max_pixels: int,
+    sd_side: int,
+    thumb_side: int,
+    emit,
+) -> dict:
     """Render a full-resolution job from file `src` to file `dst`, emitting growing frames."""
     t0 = time.perf_counter()
     image = blocks.shrink(io.read_image(src, max_pixels), max_dimension)
@@ -55,8 +72,12 @@ def render_job(src: str, dst: str, sd: str, thumb: str, style: str, params: dict
     io.write_atomic(sd, io.encode(blocks.shrink(out, sd_side), io.format_for(sd), quality))
     io.write_atomic(dst, data)
     emit({"progress": 1.0, "frame": _frame(out, 1024, 85)})
-    return {"width": out.shape[1], "height": out.shape[0], "bytes": len(data),
-            "render_ms": (time.perf_counter() - t0) * 1000}
+    return {
+        "width": out.shape[1],
+        "height": out.shape[0],
+        "bytes": len(data),
+        "render_ms": (time.perf_counter() - t0) * 1000,
+    }
 
 
 def load_source(shm_name: str, data: bytes | None, path: str | None, side: int, max_pixels: int) -> dict:
@@ -74,8 +95,9 @@ def load_source(shm_name: str, data: bytes | None, path: str | None, side: int, 
 _sources: dict = {}  # per worker: the few newest session sources and their layer caches
 
 
-def render_preview(shm_name: str, shape: list[int], version: int, style: str, params: dict,
-                   side: int, fmt: str, quality: int) -> dict:
+def render_preview(
+    shm_name: str, shape: list[int], version: int, style: str, params: dict, side: int, fmt: str, quality: int
+) -> dict:
     """Render a preview frame from a session's shared-memory source; returns encoded bytes.
 
     The source is copied out of shared memory once per version and kept with a layer cache,
@@ -102,8 +124,13 @@ def render_preview(shm_name: str, shape: list[int], version: int, style: str, pa
             data, fmt = webp, "webp"
         else:
             fmt = "jpeg"
-    return {"width": out.shape[1], "height": out.shape[0], "mime": io.FORMATS[fmt], "data": data,
-            "render_ms": (time.perf_counter() - t0) * 1000}
+    return {
+        "width": out.shape[1],
+        "height": out.shape[0],
+        "mime": io.FORMATS[fmt],
+        "data": data,
+        "render_ms": (time.perf_counter() - t0) * 1000,
+    }
 
 
 def crash(emit) -> None:

@@ -17,8 +17,12 @@ CLOSE_NOT_FOUND = 4404
 async def authenticate(socket: WebSocket) -> User | None:
     """Accept the socket and return its user, or close it (4401 / 4403) and return None."""
     token = token_from(socket, allow_query=True)
-    by_cookie = token is not None and token == socket.cookies.get(ACCESS_COOKIE) \
-        and not socket.headers.get("authorization") and not socket.query_params.get("token")
+    by_cookie = (
+        token is not None
+        and token == socket.cookies.get(ACCESS_COOKIE)
+        and not socket.headers.get("authorization")
+        and not socket.query_params.get("token")
+    )
     await socket.accept()
     if by_cookie and not same_origin(socket):
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN, reason="cross-site websocket refused")

@@ -31,8 +31,15 @@ async def _final_frame(job) -> bytes | None:
     except FileNotFoundError:
         return None
     w, h = io.header_size(data)
-    header = {"type": "frame", "job": str(job.uuid), "width": w, "height": h, "mime": storage.mime_of(path),
-              "final": True, "render_ms": job.render_ms}
+    header = {
+        "type": "frame",
+        "job": str(job.uuid),
+        "width": w,
+        "height": h,
+        "mime": storage.mime_of(path),
+        "final": True,
+        "render_ms": job.render_ms,
+    }
     return pack(header, data)
 
 

@@ -130,9 +130,16 @@ class PreviewSession:
             if self.shm is None:
                 self.shm = shared_memory.SharedMemory(create=True, size=side * side * 3)
             try:
-                info = await self.pool.run("preview", "load_source", affinity=self.affinity, shm_name=self.shm.name,
-                                           data=None, path=str(path), side=side,
-                                           max_pixels=self.settings.max_image_pixels)
+                info = await self.pool.run(
+                    "preview",
+                    "load_source",
+                    affinity=self.affinity,
+                    shm_name=self.shm.name,
+                    data=None,
+                    path=str(path),
+                    side=side,
+                    max_pixels=self.settings.max_image_pixels,
+                )
             except effects.InvalidImage as exc:
                 if temp:
                     storage.remove([path])
@@ -149,8 +156,13 @@ class PreviewSession:
             self.version += 1
             self.pending = None
         h, w = self.shape[:2]
-        await self.send_json({"type": "ready", "source": {"width": info["source"][0], "height": info["source"][1]},
-                              "preview": {"width": w, "height": h}})
+        await self.send_json(
+            {
+                "type": "ready",
+                "source": {"width": info["source"][0], "height": info["source"][1]},
+                "preview": {"width": w, "height": h},
+            }
+        )
         return True
 
     # -- messages -------------------------------------------------------------------------
@@ -158,16 +170,22 @@ class PreviewSession:
         try:
             msg = json.loads(text)
         except (json.JSONDecodeError, ValueError):
-            await self.fail("invalid_message", "Messages must be JSON objects with a \"type\".")
+            await self.fail("invalid_message", 'Messages must be JSON objects with a "type".')
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-            await self.fail("invalid_message", "Messages must be JSON objects with a \"type\".")
+            await self.fail("invalid_message", 'Messages must be JSON objects with a "type".')
             return
-        handler = {"render": self.on_render, "open": self.on_open, "commit": self.on_commit,
-                   "ping": self.on_ping, "source": self.on_source}.get(msg["type"])
+        handler = {
+            "render": self.on_render,
+            "open": self.on_open,
+            "commit": self.on_commit,
+            "ping": self.on_ping,
+            "source": self.on_source,
+        }.get(msg["type"])
         if handler is None:
-            await self.fail("invalid_message", f"Unknown message type {msg['type']!r}: use open, render or commit.",
-                            _seq(msg))
+            await self.fail(
+                "invalid_message", f"Unknown message type {msg['type']!r}: use open, render or commit.", _seq(msg)
+            )
             return
         await handler(msg)
 
@@ -181,7 +199,7 @@ class PreviewSession:
     async def on_render(self, msg: dict) -> None:
         seq = _seq(msg)
         if seq is None:
-            await self.fail("invalid_message", "render needs an integer \"seq\".")
+            await self.fail("invalid_message", 'render needs an integer "seq".')
             return
         if self.last_seq is not None and seq <= self.last_seq:
             await self.fail("invalid_message", f"seq must increase: {seq} is not after {self.last_seq}.", seq)
@@ -246,9 +264,17 @@ class PreviewSession:
             async with self.source_lock:
                 try:
                     frame = await self.pool.run(
-                        "preview", "render_preview", affinity=self.affinity, shm_name=self.shm.name,
-                        shape=self.shape, version=self.version, style=request["style"], params=request["params"],
-                        side=side, fmt=request["format"], quality=80,
+                        "preview",
+                        "render_preview",
+                        affinity=self.affinity,
+                        shm_name=self.shm.name,
+                        shape=self.shape,
+                        version=self.version,
+                        style=request["style"],
+                        params=request["params"],
+                        side=side,
+                        fmt=request["format"],
+                        quality=80,
                     )
                 except effects.EffectsError as exc:
                     await self.fail("invalid_params", str(exc), request["seq"])
@@ -256,9 +282,17 @@ class PreviewSession:
                 except WorkerCrashed:
                     await self.fail("internal", "The renderer restarted; move the slider again.", request["seq"])
                     continue
-            header = {"type": "frame", "seq": request["seq"], "width": frame["width"], "height": frame["height"],
-                      "mime": frame["mime"], "final": True, "coarse": side < self.settings.preview_size,
-                      "render_ms": round(frame["render_ms"], 1), "style": request["style"]}
+            header = {
+                "type": "frame",
+                "seq": request["seq"],
+                "width": frame["width"],
+                "height": frame["height"],
+                "mime": frame["mime"],
+                "final": True,
+                "coarse": side < self.settings.preview_size,
+                "render_ms": round(frame["render_ms"], 1),
+                "style": request["style"],
+            }
             try:
                 # a slow reader blocks here, not in memory: the socket's send buffer is bounded
                 # and newer requests keep replacing the one waiting (latest wins)

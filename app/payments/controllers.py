@@ -16,13 +16,21 @@ class PaymentController(Controller):
     path = "/payments"
     tags = ["payments"]
 
-    @post("/create", status_code=200, dependencies={"user": Provide(provide_user)},
-          summary="Create (or return the open) PaymentIntent for a job's HD download")
+    @post(
+        "/create",
+        status_code=200,
+        dependencies={"user": Provide(provide_user)},
+        summary="Create (or return the open) PaymentIntent for a job's HD download",
+    )
     async def create_payment(self, user: User, data: PaymentCreate) -> PaymentOut:
         return await services.create(user, data.job)
 
-    @post("/confirm", status_code=200, dependencies={"user": Provide(provide_user)},
-          summary="Re-check the job's payment with Stripe and unlock HD if it succeeded")
+    @post(
+        "/confirm",
+        status_code=200,
+        dependencies={"user": Provide(provide_user)},
+        summary="Re-check the job's payment with Stripe and unlock HD if it succeeded",
+    )
     async def confirm_payment(self, user: User, data: PaymentConfirm) -> PaymentOut:
         return await services.confirm(user, data.job)
 

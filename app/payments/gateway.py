@@ -16,15 +16,20 @@ def client() -> stripe.StripeClient:
     s = get_settings()
     bases = {"api": s.stripe_api_base.rstrip("/")} if s.stripe_api_base else None
     # the httpx client has async methods: Stripe calls never block the event loop
-    return stripe.StripeClient(s.stripe_secret_key, base_addresses=bases, http_client=stripe.HTTPXClient(),
-                               max_network_retries=2)
+    return stripe.StripeClient(
+        s.stripe_secret_key, base_addresses=bases, http_client=stripe.HTTPXClient(), max_network_retries=2
+    )
 
 
 async def create_intent(amount: int, currency: str, metadata: dict, idempotency_key: str) -> stripe.PaymentIntent:
     return await client().v1.payment_intents.create_async(
-        params={"amount": amount, "currency": currency, "metadata": metadata,
-                "automatic_payment_methods": {"enabled": True},
-                "description": "Toonify HD download"},
+        params={
+            "amount": amount,
+            "currency": currency,
+            "metadata": metadata,
+            "automatic_payment_methods": {"enabled": True},
+            "description": "Toonify HD download",
+        },
         options={"idempotency_key": idempotency_key},
     )
 
@@ -40,6 +45,7 @@ def verify_event(payload: bytes, signature: str | None) -> dict:
     """
     if not signature:
         raise stripe.SignatureVerificationError("missing Stripe-Signature header", signature, payload)
-    event = stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret,
-                                           tolerance=WEBHOOK_TOLERANCE_SECONDS)
+    event = stripe.Webhook.construct_event(
+        payload, signature, get_settings().stripe_webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+    )
     return event.to_dict() if hasattr(event, "to_dict") else dict(event)

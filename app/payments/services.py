@@ -43,8 +43,16 @@ def require_enabled() -> None:
 
 
 def to_schema(payment: Payment, job_uuid: str, client_secret: str | None = None, unlocked: bool = False) -> PaymentOut:
-    return PaymentOut(str(payment.uuid), job_uuid, payment.status, payment.amount, payment.currency,
-                      client_secret, get_settings().stripe_publishable_key or None, unlocked)
+    return PaymentOut(
+        str(payment.uuid),
+        job_uuid,
+        payment.status,
+        payment.amount,
+        payment.currency,
+        client_secret,
+        get_settings().stripe_publishable_key or None,
+        unlocked,
+    )
 
 
 async def create(user: User, job_uuid: str) -> PaymentOut:
@@ -56,9 +64,12 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
         raise ApiError(409, "not_ready", "The picture is not finished yet; unlock it once it is done.")
     if job.is_hd_unlocked:
         raise ApiError(409, "already_unlocked", "HD is already unlocked for this picture.")
-    open_payment = await Payment.objects().where(
-        (Payment.job == job.id) & Payment.status.is_in([S.PENDING.value, S.FAILED.value])
-    ).order_by(Payment.id, ascending=False).first()
+    open_payment = (
+        await Payment.objects()
+        .where((Payment.job == job.id) & Payment.status.is_in([S.PENDING.value, S.FAILED.value]))
+        .order_by(Payment.id, ascending=False)
+        .first()
+    )
     if open_payment is not None:
         intent = await gateway.retrieve_intent(open_payment.gateway_reference)
         finished = STRIPE_STATUS.get(intent.status)
@@ -70,16 +81,26 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
     # The idempotency key counts only *closed* attempts, so requests racing to create the
     # job's payment all send the same key and Stripe answers them with one PaymentIntent.
     closed = await Payment.count().where(
-        (Payment.job == job.id) & Payment.status.is_in([S.CANCELED.value, S.REFUNDED.value]))
+        (Payment.job == job.id) & Payment.status.is_in([S.CANCELED.value, S.REFUNDED.value])
+    )
     intent = await gateway.create_intent(
-        s.hd_price_cents, s.currency, {"job": str(job.uuid), "user": str(user.uuid)},
+        s.hd_price_cents,
+        s.currency,
+        {"job": str(job.uuid), "user": str(user.uuid)},
         idempotency_key=f"toonify-hd-{job.uuid}-{closed}",
     )
     existing = await Payment.objects().where(Payment.gateway_reference == intent.id).first()
     if existing is not None:
         return to_schema(existing, str(job.uuid), intent.client_secret)
-    payment = Payment(user=user.id, job=job.id, amount=intent.amount, currency=intent.currency,
-                      status=S.PENDING.value, gateway_reference=intent.id, gateway_response=json.dumps(_brief(intent)))
+    payment = Payment(
+        user=user.id,
+        job=job.id,
+        amount=intent.amount,
+        currency=intent.currency,
+        status=S.PENDING.value,
+        gateway_reference=intent.id,
+        gateway_response=json.dumps(_brief(intent)),
+    )
     try:
         async with write_transaction(Payment):
             await payment.save()
@@ -96,8 +117,12 @@ async def confirm(user: User, job_uuid: str) -> PaymentOut:
     """Ask Stripe (never the client) whether the job's payment succeeded, and unlock if so."""
     require_enabled()
     job = await jobs.get_owned(user, job_uuid)
-    payment = await Payment.objects().where((Payment.job == job.id) & (Payment.user == user.id)).order_by(
-        Payment.id, ascending=False).first()
+    payment = (
+        await Payment.objects()
+        .where((Payment.job == job.id) & (Payment.user == user.id))
+        .order_by(Payment.id, ascending=False)
+        .first()
+    )
     if payment is None:
         raise ApiError(404, "not_found", "There is no payment for this picture yet.")
     intent = await gateway.retrieve_intent(payment.gateway_reference)
@@ -125,8 +150,13 @@ async def apply(payment_id: int, target: str, source: str, event_id: str | None,
             return False
         changed = target in TRANSITIONS[payment.status]
         if event_id or changed:
-            await PaymentEvent(payment=payment.id, event_id=event_id, source=source, from_status=payment.status,
-                               to_status=target if changed else payment.status).save()
+            await PaymentEvent(
+                payment=payment.id,
+                event_id=event_id,
+                source=source,
+                from_status=payment.status,
+                to_status=target if changed else payment.status,
+            ).save()
         if not changed:
             return False
         values = {Payment.status: target, Payment.updated_at: now()}
@@ -164,10 +194,14 @@ async def handle_webhook(payload: bytes, signature: str | None) -> dict:
         log.info("webhook %s for an unknown payment intent %s", event.get("id"), intent_id)
         return {"received": True, "handled": False}
     if target == S.SUCCEEDED.value and obj.get("amount_received", obj.get("amount")) != payment.amount:
-        log.warning("webhook %s: amount %s does not match payment %s", event.get("id"), obj.get("amount_received"), payment.uuid)
+        log.warning(
+            "webhook %s: amount %s does not match payment %s", event.get("id"), obj.get("amount_received"), payment.uuid
+        )
         return {"received": True, "handled": False}
     try:
-        changed = await apply(payment.id, target, "webhook", event.get("id"), {"event": event.get("type"), "object": obj.get("id")})
+        changed = await apply(
+            payment.id, target, "webhook", event.get("id"), {"event": event.get("type"), "object": obj.get("id")}
+        )
     except Exception:
         # a concurrent delivery of the same event won the unique event id: nothing to do twice
         if await PaymentEvent.exists().where(PaymentEvent.event_id == event.get("id")):

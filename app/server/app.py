@@ -24,7 +24,8 @@ from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
 from app.payments.controllers import PaymentController
 from app.live.preview import preview_socket
-from app.web.controllers import AccountPages, StudioPages
+from app.web.account import AccountPages
+from app.web.studio import StudioPages
 from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
@@ -78,8 +79,15 @@ def create_app() -> Litestar:
     s = get_settings()
     return Litestar(
         route_handlers=[
-            AuthController, UserController, ImageController, PaymentController, preview_socket, job_socket, health,
-            AccountPages, StudioPages,
+            AuthController,
+            UserController,
+            ImageController,
+            PaymentController,
+            preview_socket,
+            job_socket,
+            health,
+            AccountPages,
+            StudioPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
@@ -88,9 +96,18 @@ def create_app() -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
         # the docs page uses the vendored Redoc bundle: nothing comes from a CDN
-        openapi_config=OpenAPIConfig(title="Toonify", version="0.1.0", path="/schema", render_plugins=[
-            RedocRenderPlugin(js_url="/static/vendor/redoc.standalone.js", google_fonts=False,
-                              favicon="<link rel='icon' href='/static/styles/cartoon.jpg'>")]),
+        openapi_config=OpenAPIConfig(
+            title="Toonify",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[
+                RedocRenderPlugin(
+                    js_url="/static/vendor/redoc.standalone.js",
+                    google_fonts=False,
+                    favicon="<link rel='icon' href='/static/styles/cartoon.jpg'>",
+                )
+            ],
+        ),
         request_max_body_size=1024 * 1024,
         debug=False,
     )

@@ -22,12 +22,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None)
 
     s = get_settings()
     asyncio.run(migrate())
-    db = "PostgreSQL" if s.is_postgres else f"SQLite ({s.database_url[len('sqlite:///'):]})"
+    db = "PostgreSQL" if s.is_postgres else f"SQLite ({s.database_url[len('sqlite:///') :]})"
     logging.getLogger("toonify").info("data in %s, database %s, %d job workers", s.data_dir, db, s.pool_size)
     # access logs off: they would print websocket URLs, and a ?token= query must never be logged
     from app.lib.logs import uvicorn_log_config
 
-    uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, access_log=False,
-                log_level="info", log_config=uvicorn_log_config(), ws_max_size=16 * 1024 * 1024,
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        "app.server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+        ws_max_size=16 * 1024 * 1024,
+        timeout_graceful_shutdown=5,
+    )
     return 0

@@ -27,8 +27,10 @@ def auth_cookies(tokens: Tokens) -> list[Cookie]:
 
 
 def cleared_cookies() -> list[Cookie]:
-    return [Cookie(key=k, value="", max_age=0, path="/", httponly=True, samesite="lax")
-            for k in (ACCESS_COOKIE, REFRESH_COOKIE)]
+    return [
+        Cookie(key=k, value="", max_age=0, path="/", httponly=True, samesite="lax")
+        for k in (ACCESS_COOKIE, REFRESH_COOKIE)
+    ]
 
 
 async def web_user(request: Request) -> User | None:

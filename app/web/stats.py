@@ -12,8 +12,13 @@ from app.jobs.tables import ImageJob
 
 async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
     rows = await ImageJob.select(
-        ImageJob.style, ImageJob.status, ImageJob.created_at, ImageJob.output_width, ImageJob.output_height,
-        ImageJob.render_ms, ImageJob.output_bytes,
+        ImageJob.style,
+        ImageJob.status,
+        ImageJob.created_at,
+        ImageJob.output_width,
+        ImageJob.output_height,
+        ImageJob.render_ms,
+        ImageJob.output_bytes,
     ).where(ImageJob.user == user.id)
     by_style = collections.Counter(str(r["style"]).lower() for r in rows)
     by_status = collections.Counter(str(r["status"]) for r in rows)

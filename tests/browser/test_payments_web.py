@@ -36,8 +36,10 @@ window.Stripe = function (publishableKey) {
 def paid_page(browser, paid):
     server, fake = paid
     context = browser.new_context(viewport=DESKTOP, base_url=server.url, accept_downloads=True)
-    context.route("https://js.stripe.com/v3/", lambda route: route.fulfill(
-        status=200, content_type="application/javascript", body=FAKE_STRIPE_JS))
+    context.route(
+        "https://js.stripe.com/v3/",
+        lambda route: route.fulfill(status=200, content_type="application/javascript", body=FAKE_STRIPE_JS),
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page, server, fake

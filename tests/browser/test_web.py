@@ -17,6 +17,7 @@ from tests.imaging import photo
 
 pytestmark = pytest.mark.browser
 
+
 def frame_digest(page: Page) -> tuple[int, str]:
     """The seq and a hash of the bytes of the preview frame now shown."""
     seq = int(page.get_attribute("#after", "data-seq") or 0)

@@ -204,4 +204,9 @@ def test_cookie_auth_refuses_cross_site_writes(client, user):
     r = client.delete(f"/images/{job['uuid']}", headers={**cookie, "Origin": "https://evil.example"})
     assert r.status_code == 403 and "Cross-site" in r.json()["message"]
     assert client.get(f"/images/{job['uuid']}", headers=cookie).status_code == 200  # reads are fine
-    assert client.delete(f"/images/{job['uuid']}", headers={**cookie, "Origin": client.base_url.__str__().rstrip("/")}).status_code == 204
+    assert (
+        client.delete(
+            f"/images/{job['uuid']}", headers={**cookie, "Origin": client.base_url.__str__().rstrip("/")}
+        ).status_code
+        == 204
+    )

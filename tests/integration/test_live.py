@@ -84,8 +84,9 @@ async def test_burst_of_renders_ends_with_the_last_seq(server, token):
     async with ws:
         for seq in range(1, 51):  # the last request is clearly unlike all the others
             brush = 16 if seq == 50 else 2 + (seq % 8) / 2
-            await ws.send(json.dumps({"type": "render", "seq": seq, "style": "oil_painting",
-                                      "params": {"brush_size": brush}}))
+            await ws.send(
+                json.dumps({"type": "render", "seq": seq, "style": "oil_painting", "params": {"brush_size": brush}})
+            )
         last, seen = await until(ws, lambda m: m.get("type") == "frame" and m["seq"] == 50 and m["final"])
         frames = [m for m in seen if m.get("type") == "frame"]
         assert len(frames) < 25, f"latest wins: {len(frames)} frames for 50 requests"
@@ -126,14 +127,21 @@ async def test_bad_messages_get_errors_and_the_session_goes_on(server, token):
         assert (await recv(ws))["code"] == "invalid_image"
         await ws.send(jpeg)
         assert (await recv(ws))["type"] == "ready"
-        for bad in ["not json", "[1,2]", json.dumps({"no": "type"}), json.dumps({"type": "dance"}),
-                    json.dumps({"type": "render", "seq": "one", "style": "cartoon"})]:
+        for bad in [
+            "not json",
+            "[1,2]",
+            json.dumps({"no": "type"}),
+            json.dumps({"type": "dance"}),
+            json.dumps({"type": "render", "seq": "one", "style": "cartoon"}),
+        ]:
             await ws.send(bad)
             m = await recv(ws)
             assert m["type"] == "error" and m["code"] == "invalid_message" and m["message"]
         await ws.send(json.dumps({"type": "render", "seq": 2, "style": "cartoon", "params": {"colors": 500}}))
         m = await recv(ws)
-        assert m["code"] == "invalid_params" and "colors" in m["message"] and "2 to 24" in m["message"] and m["seq"] == 2
+        assert (
+            m["code"] == "invalid_params" and "colors" in m["message"] and "2 to 24" in m["message"] and m["seq"] == 2
+        )
         await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cubism"}))
         assert (await recv(ws))["code"] == "invalid_params"
         await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cartoon"}))  # rejected seqs are not spent
@@ -168,15 +176,17 @@ async def test_bearer_header_and_same_origin_cookie_work(server, token):
     async with connect(server, "/ws/preview", additional_headers={"Authorization": f"Bearer {token}"}) as ws:
         await ws.send(json.dumps({"type": "ping"}))
         assert (await recv(ws))["type"] == "pong"
-    async with connect(server, "/ws/preview", origin=server.url,
-                       additional_headers={"Cookie": f"toonify_access={token}"}) as ws:
+    async with connect(
+        server, "/ws/preview", origin=server.url, additional_headers={"Cookie": f"toonify_access={token}"}
+    ) as ws:
         await ws.send(json.dumps({"type": "ping"}))
         assert (await recv(ws))["type"] == "pong"
 
 
 async def test_cookie_from_a_foreign_origin_is_refused(server, token):
-    async with connect(server, "/ws/preview", origin="https://evil.example",
-                       additional_headers={"Cookie": f"toonify_access={token}"}) as ws:
+    async with connect(
+        server, "/ws/preview", origin="https://evil.example", additional_headers={"Cookie": f"toonify_access={token}"}
+    ) as ws:
         with pytest.raises(websockets.ConnectionClosed) as info:
             await recv(ws)
         assert info.value.rcvd.code == 4403
@@ -224,7 +234,10 @@ async def test_job_progress_from_queued_to_done_with_frames(server, client):
     assert partial, "frames arrive while the job runs"
     sizes = [f["width"] for f in partial]
     assert sizes == sorted(sizes) and len(set(sizes)) > 1, "frames grow"
-    assert frames[-1]["final"] and io.decode(frames[-1]["_data"]).shape[:2] == (frames[-1]["height"], frames[-1]["width"])
+    assert frames[-1]["final"] and io.decode(frames[-1]["_data"]).shape[:2] == (
+        frames[-1]["height"],
+        frames[-1]["width"],
+    )
     # a late follower gets the final status and a frame at once
     async with connect(server, f"/ws/jobs/{job['uuid']}", u["tokens"]["access_token"]) as ws:
         m1, m2 = await recv(ws), await recv(ws)
@@ -252,7 +265,9 @@ async def test_disconnect_mid_render_leaves_nothing_behind(server, token):
 async def test_a_reader_that_stops_reading_does_not_block_others(server, token):
     slow, _ = await open_session(server, token, "book-beside-flowers.jpg")
     for seq in range(1, 301):  # never read
-        await slow.send(json.dumps({"type": "render", "seq": seq, "style": "pop_art", "params": {"dot_size": 2 + seq % 20}}))
+        await slow.send(
+            json.dumps({"type": "render", "seq": seq, "style": "pop_art", "params": {"dot_size": 2 + seq % 20}})
+        )
     fast, _ = await open_session(server, token)
     async with fast:
         for seq in range(1, 6):

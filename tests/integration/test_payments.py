@@ -41,7 +41,11 @@ def post_event(client, fake, event: dict, signature: str | None = "sign", timest
 
 def open_intent(client, user, job) -> str:
     """POST /payments/create and return the Stripe PaymentIntent id behind it."""
-    return client.post("/payments/create", headers=user["headers"], json={"job": job}).json()["client_secret"].split("_secret_")[0]
+    return (
+        client.post("/payments/create", headers=user["headers"], json={"job": job})
+        .json()["client_secret"]
+        .split("_secret_")[0]
+    )
 
 
 def job_state(client, headers, job_uuid):
@@ -75,7 +79,9 @@ def test_concurrent_creates_make_one_charge(pc, paid, done_job):
     _, fake = paid
     u, job = done_job
     with cf.ThreadPoolExecutor(6) as ex:
-        bodies = list(ex.map(lambda _: pc.post("/payments/create", headers=u["headers"], json={"job": job}).json(), range(6)))
+        bodies = list(
+            ex.map(lambda _: pc.post("/payments/create", headers=u["headers"], json={"job": job}).json(), range(6))
+        )
     assert len({b["uuid"] for b in bodies}) == 1
     assert len([i for i in fake.intents.values() if i["metadata"].get("job") == job]) == 1
 
@@ -121,13 +127,17 @@ def test_wrong_secret_and_stale_timestamps_are_refused(pc, paid, done_job):
     pid = open_intent(pc, u, job)
     event = fake.event("payment_intent.succeeded", fake.confirm(pid))
     payload = json.dumps(event)
-    forged = pc.post("/payments/webhook", content=payload,
-                     headers={"Stripe-Signature": fake.sign(payload, secret="whsec_attacker")})
+    forged = pc.post(
+        "/payments/webhook", content=payload, headers={"Stripe-Signature": fake.sign(payload, secret="whsec_attacker")}
+    )
     assert forged.status_code == 400
     stale = post_event(pc, fake, event, timestamp=int(time.time()) - 3600)
     assert stale.status_code == 400 and "tolerance" in stale.json()["message"]
-    tampered = pc.post("/payments/webhook", content=payload.replace('"amount": 499', '"amount": 1'),
-                       headers={"Stripe-Signature": fake.sign(payload)})
+    tampered = pc.post(
+        "/payments/webhook",
+        content=payload.replace('"amount": 499', '"amount": 1'),
+        headers={"Stripe-Signature": fake.sign(payload)},
+    )
     assert tampered.status_code == 400
     assert not job_state(pc, u["headers"], job)["is_hd_unlocked"]
 

@@ -86,7 +86,22 @@ def test_cli_apply_writes_the_styled_file(style, tmp_path, capsys):
 
 def test_cli_params_and_errors(tmp_path, capsys):
     src = str(photo("denali.webp"))
-    assert main(["apply", src, str(tmp_path / "a.png"), "--style", "pop_art", "--param", "palette=neon", "--param", "grid=true"]) == 0
+    assert (
+        main(
+            [
+                "apply",
+                src,
+                str(tmp_path / "a.png"),
+                "--style",
+                "pop_art",
+                "--param",
+                "palette=neon",
+                "--param",
+                "grid=true",
+            ]
+        )
+        == 0
+    )
     assert main(["apply", src, str(tmp_path / "b.png"), "--param", "colors=99"]) == 2
     assert "colors=99" in capsys.readouterr().err
     assert main(["apply", str(SHARED / "README.md"), str(tmp_path / "c.png")]) == 2

@@ -33,9 +33,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="auth", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RefreshToken",
@@ -44,9 +42,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="users", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="users", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="RefreshToken",

@@ -38,13 +38,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="jobs", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="jobs", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="ImageJob", tablename="image_jobs", schema=None, columns=None
-    )
+    manager.add_table(class_name="ImageJob", tablename="image_jobs", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ImageJob",

@@ -60,9 +60,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="payments", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="payments", description=DESCRIPTION)
 
     manager.add_table(
         class_name="PaymentEvent",
@@ -71,9 +69,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Payment", tablename="payments", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payments", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="PaymentEvent",
