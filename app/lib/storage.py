@@ -17,6 +17,17 @@ def ensure_dirs() -> None:
         d.mkdir(parents=True, exist_ok=True)
 
 
+def sessions_dir() -> pathlib.Path:
+    """Where live-preview sessions keep the source a person dropped (until they commit or leave)."""
+    return get_settings().data_dir / "sessions"
+
+
+def clear_sessions() -> None:
+    folder = sessions_dir()
+    if folder.exists():
+        remove([p for p in folder.iterdir() if p.is_file()])
+
+
 def original_path(job_uuid: str, fmt: str) -> pathlib.Path:
     return get_settings().upload_dir / f"{job_uuid}.{EXT[fmt]}"
 

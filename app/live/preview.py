@@ -108,7 +108,7 @@ class PreviewSession:
             code = "image_too_large" if exc.status == 413 else "invalid_image"
             await self.fail(code, exc.message)
             return
-        path = self.settings.data_dir / "sessions" / f"{self.id}-{self.version + 1}.{storage.EXT[fmt]}"
+        path = storage.sessions_dir() / f"{self.id}-{self.version + 1}.{storage.EXT[fmt]}"
         path.parent.mkdir(parents=True, exist_ok=True)
         await anyio.to_thread.run_sync(path.write_bytes, data)
         if await self.load(path, temp=True):

@@ -51,6 +51,7 @@ async def lifespan(app: Litestar):
 
     s = get_settings()
     storage.ensure_dirs()
+    storage.clear_sessions()  # preview sources left behind by a crash belong to no one now
     pooled = s.is_postgres
     if pooled:
         await DB.start_connection_pool(max_size=10)

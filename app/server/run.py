@@ -35,7 +35,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None)
         access_log=False,
         log_level="info",
         log_config=uvicorn_log_config(),
-        ws_max_size=16 * 1024 * 1024,
+        # room for one upload-sized source image plus framing; larger messages are closed (1009)
+        ws_max_size=s.max_file_bytes + 1024 * 1024,
         timeout_graceful_shutdown=5,
     )
     return 0
