@@ -58,7 +58,11 @@ class JobRunner:
                 now = time.monotonic()
                 if now - last["at"] > 0.25:  # the row's progress need not be exact; spare the DB
                     last["at"] = now
-                    asyncio.ensure_future(ImageJob.update({ImageJob.progress: p}).where(ImageJob.uuid == job_uuid))
+                    asyncio.ensure_future(  # fire and forget; a late one must not touch a finished job
+                        ImageJob.update({ImageJob.progress: p}).where(
+                            (ImageJob.uuid == job_uuid) & (ImageJob.status == JobStatus.PROCESSING.value)
+                        )
+                    )
 
         try:
             meta = await self.pool.run(
