@@ -163,26 +163,14 @@ def to_schema(job: ImageJob) -> Job:
     links = JobLinks(
         f"/images/{u}", f"/images/{u}/original", f"/images/{u}/processed", f"/images/{u}/thumbnail", f"/ws/jobs/{u}"
     )
+    copied = {name: getattr(job, name) for name in _SAME_NAMED}
     return Job(
-        uuid=u,
-        style=_plain(job.style).lower(),
-        params=params_of(job),
-        status=_plain(job.status),
-        progress=job.progress,
-        error_message=job.error_message,
-        original_filename=job.original_filename,
-        width=job.width,
-        height=job.height,
-        output_width=job.output_width,
-        output_height=job.output_height,
-        original_bytes=job.original_bytes,
-        output_bytes=job.output_bytes,
-        render_ms=job.render_ms,
-        is_hd_unlocked=job.is_hd_unlocked,
-        created_at=job.created_at,
-        processed_at=job.processed_at,
-        links=links,
+        uuid=u, style=_plain(job.style).lower(), params=params_of(job), status=_plain(job.status), links=links, **copied
     )
+
+
+# Job fields that are the table's columns under the same name
+_SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in {"uuid", "style", "params", "status", "links"})
 
 
 def _plain(value) -> str:
