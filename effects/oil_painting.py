@@ -51,19 +51,26 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     bristles = blocks.texture(frame.shape, 0.7, seed=5, streak=7)
     height = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
     height = cv2.addWeighted(height, 1.0 - p["bristles"] * 0.6, bristles, p["bristles"] * 0.6, 0)
-    lit = emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(1.0) * 2 + 1))
-    # crisp paint edges at the output resolution (one output pixel, so a preview is unaffected
-    # when scaled down, while a 12 MP print keeps its bite)
-    return cv2.addWeighted(lit, 1.7, cv2.GaussianBlur(lit, (3, 3), 0), -0.7, 0)
+    return emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(1.0) * 2 + 1), sharpen=0.7)
 
 
-def emboss(image: np.ndarray, height: np.ndarray, amount: float, reach: int) -> np.ndarray:
-    """Light `image` from the top left as if `height` were its surface."""
-    r = reach // 2
+_UNSHARP = np.eye(3, dtype=np.float32)[1:2].T @ np.eye(3, dtype=np.float32)[1:2]  # a centred delta
+_UNSHARP -= cv2.getGaussianKernel(3, 0) @ cv2.getGaussianKernel(3, 0).T  # minus a 3x3 blur
+
+
+def emboss(image: np.ndarray, height: np.ndarray, amount: float, reach: int, sharpen: float = 0.0) -> np.ndarray:
+    """Light `image` from the top left as if `height` were its surface.
+
+    `sharpen` adds an unsharp mask of one output pixel to the same kernel (it is linear too), so
+    paint edges stay crisp at 12 MP at no extra cost, while a preview scaled down is unaffected.
+    """
+    r = max(1, reach // 2)
+    reach = 2 * r + 1
     kernel = np.zeros((reach, reach), np.float32)
     kernel[:r, :r] = 1.0
     kernel[r + 1 :, r + 1 :] = -1.0
-    kernel *= amount * 1.5 / max(1, r * r)
+    kernel *= amount * 1.5 / (r * r)
+    kernel[r - 1 : r + 2, r - 1 : r + 2] += sharpen * _UNSHARP
     slope = cv2.filter2D(height, cv2.CV_16S, kernel)
     lit = cv2.add(image, cv2.cvtColor(cv2.convertScaleAbs(cv2.max(slope, 0)), cv2.COLOR_GRAY2BGR))
     return cv2.subtract(lit, cv2.cvtColor(cv2.convertScaleAbs(cv2.min(slope, 0)), cv2.COLOR_GRAY2BGR))
