@@ -17,6 +17,7 @@
 
   function unlocked() {
     unlock.hidden = true;
+    $("download-sd").hidden = true;
     $("download-hd").hidden = false;
     $("payment-element").hidden = true;
     $("pay-submit").hidden = true;

@@ -71,6 +71,7 @@ def test_unlock_hd_without_a_reload(paid_page, tmp_path):
     page.click("#pay-submit")
     expect(page.locator("#pay-state")).to_have_text("Payment received: HD unlocked.")
     assert page.evaluate("window.__noReload") == 1  # same page: no reload happened
+    expect(page.locator("#download-sd")).to_be_hidden()
     shoot(page, "unlock-hd", server.backend)
     with page.expect_download() as info:
         page.click("#download-hd")
