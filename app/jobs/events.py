@@ -53,6 +53,3 @@ class JobEvents:
     def publish(self, job_uuid: str, event: dict) -> None:
         for f in list(self._followers.get(job_uuid, ())):
             f.push(event)
-
-    def count(self) -> int:
-        return sum(len(g) for g in self._followers.values())

@@ -7,6 +7,7 @@ import logging
 import time
 
 import effects
+from app.auth.security import now
 from app.lib import storage
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
@@ -45,8 +46,11 @@ class JobRunner:
             return
         s = get_settings()
         out = storage.output_path(job_uuid, job.original_path)
-        await self._update(job_uuid, status=JobStatus.PROCESSING, progress=0.0)
         last = {"progress": 0.0, "at": 0.0}
+        started: list[asyncio.Future] = []
+
+        def on_start() -> None:  # a worker took the job: until now it was honestly QUEUED
+            started.append(asyncio.ensure_future(self._update(job_uuid, status=JobStatus.PROCESSING, progress=0.0)))
 
         def on_progress(msg: dict) -> None:
             if "frame" in msg:
@@ -55,9 +59,9 @@ class JobRunner:
             if p > last["progress"]:
                 last["progress"] = p
                 self.events.publish(job_uuid, status_event(job_uuid, JobStatus.PROCESSING.value, p))
-                now = time.monotonic()
-                if now - last["at"] > 0.25:  # the row's progress need not be exact; spare the DB
-                    last["at"] = now
+                tick = time.monotonic()
+                if tick - last["at"] > 0.25:  # the row's progress need not be exact; spare the DB
+                    last["at"] = tick
                     asyncio.ensure_future(  # fire and forget; a late one must not touch a finished job
                         ImageJob.update({ImageJob.progress: p}).where(
                             (ImageJob.uuid == job_uuid) & (ImageJob.status == JobStatus.PROCESSING.value)
@@ -69,6 +73,7 @@ class JobRunner:
                 "jobs",
                 "render_job",
                 on_progress,
+                on_start=on_start,
                 src=job.original_path,
                 dst=str(out),
                 sd=str(storage.sd_path(job_uuid, job.original_path)),
@@ -81,43 +86,43 @@ class JobRunner:
                 sd_side=s.sd_max_side,
                 thumb_side=THUMB_SIDE,
             )
+            error = None
         except effects.EffectsError as exc:
-            await self._fail(job_uuid, f"This image could not be rendered: {exc}")
+            error = f"This image could not be rendered: {exc}"
         except WorkerCrashed as exc:
-            await self._fail(job_uuid, f"Rendering failed: {exc}. Please try again.")
+            error = f"Rendering failed: {exc}. Please try again."
         except TaskFailed:
-            await self._fail(job_uuid, "Rendering failed because of an internal error. Please try again.")
-        except asyncio.CancelledError:
-            raise
-        else:
-            if not await ImageJob.exists().where(ImageJob.uuid == job_uuid):
-                storage.remove(storage.all_paths(job_uuid, job.original_path))  # deleted while rendering
-                return
-            await self._update(
-                job_uuid,
-                status=JobStatus.DONE,
-                progress=1.0,
-                output_path=str(out),
-                processed_at=_now(),
-                output_width=meta["width"],
-                output_height=meta["height"],
-                output_bytes=meta["bytes"],
-                render_ms=round(meta["render_ms"], 1),
-                error_message=None,
-            )
+            error = "Rendering failed because of an internal error. Please try again."
+        await asyncio.gather(*started, return_exceptions=True)  # PROCESSING is written before the outcome
+        if error:
+            await self._fail(job_uuid, error)
+            return
+        if not await ImageJob.exists().where(ImageJob.uuid == job_uuid):
+            storage.remove(storage.all_paths(job_uuid, job.original_path))  # deleted while rendering
+            return
+        await self._update(
+            job_uuid,
+            status=JobStatus.DONE,
+            progress=1.0,
+            output_path=str(out),
+            processed_at=now(),
+            output_width=meta["width"],
+            output_height=meta["height"],
+            output_bytes=meta["bytes"],
+            render_ms=round(meta["render_ms"], 1),
+            error_message=None,
+        )
 
     async def _fail(self, job_uuid: str, message: str) -> None:
         log.warning("job %s failed: %s", job_uuid, message)
-        await self._update(job_uuid, status=JobStatus.FAILED, error_message=message, processed_at=_now())
+        await self._update(job_uuid, status=JobStatus.FAILED, error_message=message, processed_at=now())
 
-    async def _update(self, job_uuid: str, **values) -> None:
-        if "status" in values:
-            values["status"] = values["status"].value
+    async def _update(self, job_uuid: str, status: JobStatus, **values) -> None:
+        """Write a status change (and other columns) and tell the job's followers."""
+        values["status"] = status.value
         await ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()}).where(ImageJob.uuid == job_uuid)
-        if "status" in values:
-            job = await ImageJob.objects().where(ImageJob.uuid == job_uuid).first()
-            if job is not None:
-                self.events.publish(job_uuid, status_event(job_uuid, values["status"], job.progress, job))
+        progress = values.get("progress", 1.0 if status == JobStatus.DONE else 0.0)
+        self.events.publish(job_uuid, status_event(job_uuid, status.value, progress, values.get("error_message")))
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -125,16 +130,11 @@ class JobRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def status_event(job_uuid: str, status: str, progress: float, job: ImageJob | None = None) -> dict:
+def status_event(job_uuid: str, status: str, progress: float, error: str | None = None) -> dict:
+    """The protocol's status message; DONE carries the download links, FAILED the reason."""
     event = {"type": "status", "job": job_uuid, "status": status, "progress": round(progress, 3)}
-    if job is not None and status == JobStatus.DONE.value:
+    if status == JobStatus.DONE.value:
         event["links"] = {"processed": f"/images/{job_uuid}/processed", "original": f"/images/{job_uuid}/original"}
-    if job is not None and status == JobStatus.FAILED.value:
-        event["error"] = job.error_message
+    if status == JobStatus.FAILED.value:
+        event["error"] = error
     return event
-
-
-def _now():
-    from app.auth.security import now
-
-    return now()

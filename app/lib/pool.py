@@ -40,6 +40,7 @@ class Task:
     kwargs: dict
     future: asyncio.Future
     on_progress: Callable[[dict], None] | None = None
+    on_start: Callable[[], None] | None = None  # called when a worker takes the task
     affinity: int | None = None  # preferred worker index: its layer cache holds this session's image
     id: int = field(default_factory=lambda: next(_ids))
 
@@ -72,6 +73,8 @@ class Worker:
     def start(self, task: Task) -> None:
         self.task = task
         self.conn.send((task.id, task.name, task.kwargs))
+        if task.on_start:
+            task.on_start()
 
     def stop(self) -> None:
         self.alive = False
@@ -91,10 +94,6 @@ class Lane:
         self.pending: collections.deque[Task] = collections.deque()
         self.workers = [Worker(self) for _ in range(self.size)]
         self.closed = False
-
-    @property
-    def busy(self) -> int:
-        return sum(1 for w in self.workers if w.task is not None)
 
     @property
     def backlog(self) -> int:
@@ -191,6 +190,7 @@ class Pool:
         name: str,
         on_progress: Callable[[dict], None] | None = None,
         affinity: int | None = None,
+        on_start: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Run task `name` in a worker of `lane` and return its result.
@@ -198,7 +198,8 @@ class Pool:
         Raises the effects error the task raised, WorkerCrashed, or TaskFailed. Cancelling the
         caller withdraws a task that has not started yet.
         """
-        task = Task(name, kwargs, asyncio.get_running_loop().create_future(), on_progress, affinity)
+        future = asyncio.get_running_loop().create_future()
+        task = Task(name, kwargs, future, on_progress=on_progress, on_start=on_start, affinity=affinity)
         target = self.lanes[lane]
         target.submit(task)
         try:

@@ -44,7 +44,7 @@ async def _final_frame(job) -> bytes | None:
 
 
 async def _finish(socket: WebSocket, job) -> None:
-    await socket.send_text(json.dumps(status_event(str(job.uuid), str(job.status), job.progress, job)))
+    await socket.send_text(json.dumps(status_event(str(job.uuid), str(job.status), job.progress, job.error_message)))
     if str(job.status) == JobStatus.DONE.value:
         frame = await _final_frame(job)
         if frame:

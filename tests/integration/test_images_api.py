@@ -211,3 +211,30 @@ def test_cookie_auth_refuses_cross_site_writes(client, user):
         ).status_code
         == 204
     )
+
+
+def test_a_job_is_processing_only_while_a_worker_has_it(tmp_path):
+    """With one job worker the other jobs wait as QUEUED (they used to show PROCESSING at once).
+
+    A finished job's DONE is written a moment after its worker takes the next job, so at most
+    two can read PROCESSING: the running one and one whose result is being recorded.
+    """
+    import httpx
+
+    srv = make_server("sqlite", tmp_path, TOONIFY_POOL_SIZE="1")
+    srv.start()
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as c:
+            u = new_user(c)
+            jobs = [upload(c, u["headers"], photo("book-beside-flowers.jpg"), style="oil_painting").json() for _ in range(3)]
+            seen_queued = False
+            while True:
+                statuses = [j["status"] for j in c.get("/images", headers=u["headers"]).json()["items"]]
+                assert statuses.count("PROCESSING") <= 2, statuses
+                seen_queued |= "QUEUED" in statuses and "PROCESSING" in statuses
+                if all(s in ("DONE", "FAILED") for s in statuses):
+                    break
+            assert seen_queued, "while one job ran, the others were shown as waiting"
+            assert all(wait_done(c, u["headers"], j["uuid"])["status"] == "DONE" for j in jobs)
+    finally:
+        srv.stop()
