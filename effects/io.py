@@ -11,7 +11,7 @@ import tempfile
 import cv2
 import numpy as np
 
-from .blocks import as_bgr8
+from .blocks import MIN_SIDE, as_bgr8
 from .errors import InvalidImage
 
 FORMATS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -21,13 +21,15 @@ DEFAULT_MAX_PIXELS = 50_000_000
 
 def sniff(data: bytes) -> str:
     """The format of encoded image bytes from their magic number: jpeg, png or webp."""
+    if not data:
+        raise InvalidImage("the file is empty", "unsupported_type")
     if data[:3] == b"\xff\xd8\xff":
         return "jpeg"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return "png"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
-    raise InvalidImage("the file is not a JPEG, PNG or WebP image", "invalid_image")
+    raise InvalidImage("the file is not a JPEG, PNG or WebP image", "unsupported_type")
 
 
 def header_size(data: bytes, fmt: str | None = None) -> tuple[int, int]:
@@ -92,24 +94,29 @@ def check_complete(data: bytes, fmt: str) -> None:
             raise InvalidImage("the WebP file is truncated (shorter than its header says)")
 
 
-def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Decode JPEG, PNG or WebP bytes to an upright BGR uint8 image, with clear errors.
+def inspect(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Every check that needs no pixel decoding: format, header, size limits, truncation.
 
-    The pixel limit is checked from the header first, so a tiny file claiming a huge
-    size is refused without allocating anything.
+    Returns the format. Cheap enough for a web server's event loop; a tiny file claiming a
+    huge size is refused without allocating anything.
     """
-    if not data:
-        raise InvalidImage("the file is empty")
     fmt = sniff(data)
     w, h = header_size(data, fmt)
-    if w < 1 or h < 1:
-        raise InvalidImage(f"the image header claims an empty {w}x{h} picture")
+    if w < MIN_SIDE or h < MIN_SIDE:
+        raise InvalidImage(f"the image is only {w}x{h} pixels; it must be at least {MIN_SIDE}x{MIN_SIDE}")
     if w * h > max_pixels:
         raise InvalidImage(
             f"the image is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f} megapixels",
             "image_too_large",
         )
     check_complete(data, fmt)
+    return fmt
+
+
+def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode JPEG, PNG or WebP bytes to an upright BGR uint8 image, with clear errors
+    (`inspect` runs first)."""
+    fmt = inspect(data, max_pixels)
     # JPEGs carry EXIF orientation, which IMREAD_COLOR applies; PNG/WebP may carry alpha
     flags = cv2.IMREAD_COLOR if fmt == "jpeg" else cv2.IMREAD_UNCHANGED
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)

@@ -34,15 +34,17 @@ def bad_request(message: str, code: str = "invalid_request") -> ApiError:
     return ApiError(400, code, message)
 
 
+_IMAGE_STATUS = {"image_too_large": 413, "unsupported_type": 415, "invalid_image": 422}
+
+
 def from_effects(exc: effects.EffectsError) -> ApiError:
-    """Map a library error on user input to a 4xx."""
-    if isinstance(exc, effects.InvalidImage) and exc.code == "image_too_large":
-        return ApiError(413, "image_too_large", str(exc))
+    """Map a library error on user input to a 4xx, keeping the library's message."""
+    message = str(exc)
     if isinstance(exc, effects.InvalidImage):
-        return ApiError(422, "invalid_image", str(exc))
+        return ApiError(_IMAGE_STATUS.get(exc.code, 422), exc.code, message)
     if isinstance(exc, effects.UnknownStyle):
-        return ApiError(422, "invalid_style", str(exc))
-    return ApiError(422, "invalid_params", str(exc))
+        return ApiError(422, "invalid_style", message)
+    return ApiError(422, "invalid_params", message)
 
 
 def request_id(request: Request) -> str:

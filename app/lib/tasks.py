@@ -80,9 +80,9 @@ def render_job(
     }
 
 
-def load_source(shm_name: str, data: bytes | None, path: str | None, side: int, max_pixels: int) -> dict:
-    """Decode an image (bytes or file) into a session's shared-memory block at preview size."""
-    image = io.decode(data, max_pixels) if data is not None else io.read_image(path, max_pixels)
+def load_source(shm_name: str, path: str, side: int, max_pixels: int) -> dict:
+    """Decode an image file into a session's shared-memory block at preview size."""
+    image = io.read_image(path, max_pixels)
     small = np.ascontiguousarray(blocks.shrink(image, side))
     shm = shared_memory.SharedMemory(name=shm_name)
     try:

@@ -135,20 +135,17 @@ class PreviewSession:
                     "load_source",
                     affinity=self.affinity,
                     shm_name=self.shm.name,
-                    data=None,
                     path=str(path),
                     side=side,
                     max_pixels=self.settings.max_image_pixels,
                 )
-            except effects.InvalidImage as exc:
+            except (effects.InvalidImage, WorkerCrashed) as exc:
                 if temp:
                     storage.remove([path])
-                await self.fail("image_too_large" if exc.code == "image_too_large" else "invalid_image", str(exc))
-                return False
-            except WorkerCrashed:
-                if temp:
-                    storage.remove([path])
-                await self.fail("internal", "The preview renderer restarted; send the image again.")
+                if isinstance(exc, WorkerCrashed):
+                    await self.fail("internal", "The preview renderer restarted; send the image again.")
+                else:
+                    await self.fail("image_too_large" if exc.code == "image_too_large" else "invalid_image", str(exc))
                 return False
             self._drop_temp_source()
             self.source_path, self.source_is_temp = path, temp

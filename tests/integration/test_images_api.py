@@ -226,7 +226,9 @@ def test_a_job_is_processing_only_while_a_worker_has_it(tmp_path):
     try:
         with httpx.Client(base_url=srv.url, timeout=30) as c:
             u = new_user(c)
-            jobs = [upload(c, u["headers"], photo("book-beside-flowers.jpg"), style="oil_painting").json() for _ in range(3)]
+            jobs = [
+                upload(c, u["headers"], photo("book-beside-flowers.jpg"), style="oil_painting").json() for _ in range(3)
+            ]
             seen_queued = False
             while True:
                 statuses = [j["status"] for j in c.get("/images", headers=u["headers"]).json()["items"]]

@@ -52,16 +52,26 @@ def test_frames_round_trip():
 
 
 def test_tokens_are_redacted_from_log_lines():
-    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]',
-                               ("127.0.0.1:5", "/ws/preview?token=abc.def.ghi&x=1"), None)
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        "",
+        0,
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:5", "/ws/preview?token=abc.def.ghi&x=1"),
+        None,
+    )
     RedactTokens().filter(record)
     assert "abc.def" not in record.getMessage() and "token=[redacted]&x=1" in record.getMessage()
 
 
-@pytest.mark.parametrize("name, status, code", [
-    ("x.gif", 415, "unsupported_type"),
-    ("x.jpg", 415, "unsupported_type"),  # content is not an image
-])
+@pytest.mark.parametrize(
+    "name, status, code",
+    [
+        ("x.gif", 415, "unsupported_type"),
+        ("x.jpg", 415, "unsupported_type"),  # content is not an image
+    ],
+)
 def test_upload_checks_name_the_problem(name, status, code):
     with pytest.raises(ApiError) as info:
         jobs.check_upload(b"GIF89a" + bytes(64), name)
@@ -70,7 +80,7 @@ def test_upload_checks_name_the_problem(name, status, code):
 
 def test_upload_checks_pass_a_real_photo_and_keep_display_names_safe():
     assert jobs.check_upload(photo("denali.webp").read_bytes(), "denali.webp") == "webp"
-    assert jobs.safe_filename("..\\..\\C:\\evil\"name?.jpg") == "evilname.jpg"
+    assert jobs.safe_filename('..\\..\\C:\\evil"name?.jpg') == "evilname.jpg"
     assert jobs.safe_filename("") == "photo"
 
 
