@@ -30,10 +30,19 @@ def _frame(image: np.ndarray, side: int, quality: int = 80) -> dict:
     }
 
 
+def _write_copy(path: str, image: np.ndarray, side: int, quality: int) -> dict:
+    """Write a copy at most `side` px long, in the format of `path`; returns it as a frame."""
+    small = blocks.shrink(image, side)
+    fmt = io.format_for(path)
+    data = io.encode(small, fmt, quality)
+    io.write_atomic(path, data)
+    return {"width": small.shape[1], "height": small.shape[0], "mime": io.FORMATS[fmt], "data": data}
+
+
 def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
     """Decode a stored upload fully to prove it is a readable picture; write its thumbnail."""
     image = io.read_image(path, max_pixels)
-    io.write_atomic(thumb, io.encode(blocks.shrink(image, thumb_side), "jpeg", 80))
+    _write_copy(thumb, image, thumb_side, 80)
     return {"width": image.shape[1], "height": image.shape[0]}
 
 
@@ -68,10 +77,10 @@ def render_job(
     out = effects.apply(image, style, params, progress)
     data = io.encode(out, io.format_for(dst), quality)
     # the small copies first: the full-size file appearing is what marks the job finished
-    io.write_atomic(thumb, io.encode(blocks.shrink(out, thumb_side), "jpeg", 80))
-    io.write_atomic(sd, io.encode(blocks.shrink(out, sd_side), io.format_for(sd), quality))
+    _write_copy(thumb, out, thumb_side, 80)
+    final_frame = _write_copy(sd, out, sd_side, quality)  # the SD copy doubles as the last frame
     io.write_atomic(dst, data)
-    emit({"progress": 1.0, "frame": _frame(out, 1024, 85)})
+    emit({"progress": 1.0, "frame": final_frame})
     return {
         "width": out.shape[1],
         "height": out.shape[0],
