@@ -30,13 +30,9 @@ def _frame(image: np.ndarray, side: int, quality: int = 80) -> dict:
     }
 
 
-def _write_copy(path: str, image: np.ndarray, side: int, quality: int) -> dict:
-    """Write a copy at most `side` px long, in the format of `path`; returns it as a frame."""
-    small = blocks.shrink(image, side)
-    fmt = io.format_for(path)
-    data = io.encode(small, fmt, quality)
-    io.write_atomic(path, data)
-    return {"width": small.shape[1], "height": small.shape[0], "mime": io.FORMATS[fmt], "data": data}
+def _write_copy(path: str, image: np.ndarray, side: int, quality: int) -> None:
+    """Write a copy at most `side` px long, in the format of `path`."""
+    io.write_atomic(path, io.encode(blocks.shrink(image, side), io.format_for(path), quality))
 
 
 def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
@@ -60,27 +56,30 @@ def render_job(
     thumb_side: int,
     emit,
 ) -> dict:
-    """Render a full-resolution job from file `src` to file `dst`, emitting growing frames."""
+    """Render a full-resolution job from file `src` to file `dst`, emitting growing frames.
+
+    Frames stay smaller than the SD copy: the finished SD file is the stream's final frame.
+    """
     t0 = time.perf_counter()
     image = blocks.shrink(io.read_image(src, max_pixels), max_dimension)
     emit({"progress": 0.1})
     sides = iter(PREVIEW_FRAME_SIDES)
 
+    def frame_of(picture: np.ndarray) -> dict:
+        side = next(sides, None)
+        return {"frame": _frame(picture, side, 70)} if side and side < sd_side else {}
+
     def progress(fraction: float, partial: np.ndarray | None) -> None:
-        msg = {"progress": 0.1 + 0.8 * fraction}
-        if partial is not None:
-            side = next(sides, None)
-            if side:
-                msg["frame"] = _frame(partial, side, 70)
-        emit(msg)
+        emit({"progress": 0.1 + 0.8 * fraction, **(frame_of(partial) if partial is not None else {})})
 
     out = effects.apply(image, style, params, progress)
+    emit({"progress": 0.92, **frame_of(out)})  # the result itself, if the sizes have not reached SD yet
     data = io.encode(out, io.format_for(dst), quality)
     # the small copies first: the full-size file appearing is what marks the job finished
     _write_copy(thumb, out, thumb_side, 80)
-    final_frame = _write_copy(sd, out, sd_side, quality)  # the SD copy doubles as the last frame
+    _write_copy(sd, out, sd_side, quality)
     io.write_atomic(dst, data)
-    emit({"progress": 1.0, "frame": final_frame})
+    emit({"progress": 1.0})
     return {
         "width": out.shape[1],
         "height": out.shape[0],
