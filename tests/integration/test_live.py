@@ -238,6 +238,8 @@ async def test_job_progress_from_queued_to_done_with_frames(server, client):
         frames[-1]["height"],
         frames[-1]["width"],
     )
+    assert sum(f["final"] for f in frames) == 1, "the finished picture is sent once"
+    assert all(f["width"] < frames[-1]["width"] for f in partial)
     # a late follower gets the final status and a frame at once
     async with connect(server, f"/ws/jobs/{job['uuid']}", u["tokens"]["access_token"]) as ws:
         m1, m2 = await recv(ws), await recv(ws)
