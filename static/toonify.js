@@ -7,7 +7,7 @@
   const studio = $("studio");
   const maxBytes = Number(studio.dataset.maxBytes);
   const wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
-  let socket = null, seq = 0, lastSent = 0, ready = false, queued = null, afterUrl = null;
+  let socket = null, seq = 0, lastSent = 0, lastShown = 0, ready = false, queued = null, afterUrl = null;
 
   function say(text) {
     const m = $("message");
@@ -67,7 +67,6 @@
     $("after").dataset.seq = header.seq;
     $("frame-info").textContent = `${header.style.replace("_", " ")} · ${header.width} × ${header.height} · rendered in ${header.render_ms} ms`;
   }
-  let lastShown = 0;
 
   function currentStyle() {
     return document.querySelector('input[name="style"]:checked').value;
@@ -130,7 +129,7 @@
     requestRender();
   });
   document.addEventListener("change", (e) => { if (e.target.closest("#controls") && e.target.type !== "range") requestRender(); });
-  document.body.addEventListener("htmx:afterSwap", (e) => { if (e.detail.target.id === "controls" || e.target.id === "controls") requestRender(); });
+  // a new style's sliders have settled in: render with them (once per swap)
   document.body.addEventListener("htmx:afterSettle", () => requestRender());
 
   $("reset").addEventListener("click", () => {
