@@ -11,26 +11,19 @@ full-size result scaled down. This package imports only numpy, OpenCV and msgspe
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from . import blocks, cartoon, color_pencil, oil_painting, pop_art, sketch, watercolor
+from . import blocks
 from .errors import EffectsError, InvalidImage, InvalidParams, UnknownStyle
+from .registry import Progress, StyleModule, discover
 from .spec import Param, resolve
 
-_MODULES = {
-    "cartoon": cartoon,
-    "sketch": sketch,
-    "color_pencil": color_pencil,
-    "oil_painting": oil_painting,
-    "watercolor": watercolor,
-    "pop_art": pop_art,
-}
+# every module of this package that declares a style (effects/registry.py says how)
+_MODULES: dict[str, StyleModule] = discover()
 
 STYLES: tuple[str, ...] = tuple(_MODULES)
-
-Progress = Callable[[float, "np.ndarray | None"], None]
 
 __all__ = [
     "STYLES",
@@ -38,6 +31,8 @@ __all__ = [
     "params",
     "defaults",
     "style_name",
+    "label",
+    "StyleModule",
     "validate",
     "Param",
     "EffectsError",
@@ -53,6 +48,11 @@ def style_name(style: str) -> str:
     if name not in _MODULES:
         raise UnknownStyle(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
     return name
+
+
+def label(style: str) -> str:
+    """The name people read: `label("color_pencil")` is "Color pencil"."""
+    return _MODULES[style_name(style)].LABEL
 
 
 def params(style: str) -> tuple[Param, ...]:

@@ -1,7 +1,7 @@
 """Building blocks shared by the styles: input checks, scales, smoothing, palettes, lines, paper.
 
 Resolution independence: every style works on a `Frame`, which knows how the image relates
-to the 1024 px reference size. Smooth layers (colour washes, palettes, edge fields) are computed
+to the 1024 px reference size. Smooth layers (color washes, palettes, edge fields) are computed
 on small copies whose size is fixed *relative to the reference*, so the 1024 px preview and the
 12 MP render see the same structures. Crisp things (line edges, paper grain, halftone dots) are
 produced at the output resolution by thresholding or texturing the upsampled layers.
@@ -18,7 +18,7 @@ import numpy as np
 from .errors import InvalidImage
 
 REFERENCE_SIDE = 1024  # lengths in parameters are pixels at this longest side
-WORK_SIDE = 512  # smooth colour layers are computed at this longest side
+WORK_SIDE = 512  # smooth color layers are computed at this longest side
 MIN_SIDE = 2
 
 
@@ -148,7 +148,7 @@ def smooth_colors(work: np.ndarray, strength: float) -> np.ndarray:
 
 
 def kmeans_palette(image: np.ndarray, k: int, samples: int = 6000) -> np.ndarray:
-    """A palette of `k` BGR colours learned from `image` with k-means (deterministic).
+    """A palette of `k` BGR colors learned from `image` with k-means (deterministic).
 
     k-means starts from luminance quantiles rather than random seeds: slightly different
     copies of a picture (a preview and a 12 MP original) then settle on the same palette.
@@ -165,15 +165,15 @@ def kmeans_palette(image: np.ndarray, k: int, samples: int = 6000) -> np.ndarray
     return np.clip(centers + 0.5, 0, 255).astype(np.uint8)
 
 
-_BITS = 5  # colour-cube resolution of the palette lookup (32 levels per channel)
+_BITS = 5  # color-cube resolution of the palette lookup (32 levels per channel)
 _CODES = [((np.arange(256, dtype=np.uint16) >> (8 - _BITS)) << (_BITS * i)).astype(np.uint16) for i in (2, 1, 0)]
 
 
 def map_to_palette(layer: np.ndarray, palette: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Enlarge a smooth BGR `layer` to `shape` and replace each pixel by its nearest palette colour.
+    """Enlarge a smooth BGR `layer` to `shape` and replace each pixel by its nearest palette color.
 
     Region borders come out crisp at the output resolution. Each channel is enlarged on its
-    own and coded through a 32x32x32 colour cube that knows every cube cell's nearest colour,
+    own and coded through a 32x32x32 color cube that knows every cube cell's nearest color,
     so a 12 MP image costs a few table lookups per pixel instead of k distance computations.
     """
     levels = 1 << _BITS
@@ -287,7 +287,7 @@ def multiply(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
 
 def saturate(image: np.ndarray, amount: float) -> np.ndarray:
-    """Scale colour saturation by `amount` (1 = unchanged)."""
+    """Scale color saturation by `amount` (1 = unchanged)."""
     if amount == 1.0:
         return image
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)

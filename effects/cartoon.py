@@ -1,4 +1,4 @@
-"""Cartoon: flat colour regions from a palette learned from the image, with bold clean outlines."""
+"""Cartoon: flat color regions from a palette learned from the image, with bold clean outlines."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import cv2
 from . import blocks
 from .spec import number
 
+LABEL = "Cartoon"
+ORDER = 10
 SPEC = (
-    number("colors", "Colours", 8, 2, 24, 1, "How many flat colours the palette has.", integer=True),
-    number("smoothness", "Smoothness", 4, 0, 10, 1, "How strongly detail is flattened before colouring.", integer=True),
+    number("colors", "Colors", 8, 2, 24, 1, "How many flat colors the palette has.", integer=True),
+    number("smoothness", "Smoothness", 4, 0, 10, 1, "How strongly detail is flattened before coloring.", integer=True),
     number("line_width", "Line width", 1.5, 0, 6, 0.25, "Outline thickness in px at 1024 px (0 = no outlines)."),
     number(
         "line_threshold", "Line detail", 0.5, 0, 1, 0.05, "Lower draws more, finer outlines; higher only the strongest."
     ),
-    number("saturation", "Saturation", 1.25, 0, 2.5, 0.05, "Colour intensity of the palette (1 = as photographed)."),
+    number("saturation", "Saturation", 1.25, 0, 2.5, 0.05, "Color intensity of the palette (1 = as photographed)."),
 )
 
 

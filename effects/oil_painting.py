@@ -8,16 +8,18 @@ import numpy as np
 from . import blocks
 from .spec import number
 
+LABEL = "Oil painting"
+ORDER = 40
 SPEC = (
     number("brush_size", "Brush size", 6, 2, 20, 0.5, "Size of the paint dabs in px at 1024 px."),
     number("relief", "Impasto", 0.5, 0, 1, 0.05, "Height of the paint ridges catching the light."),
     number("bristles", "Bristle texture", 0.4, 0, 1, 0.05, "How visible the brush hairs are."),
-    number("saturation", "Saturation", 1.2, 0, 2.5, 0.05, "Colour intensity of the paint."),
+    number("saturation", "Saturation", 1.2, 0, 2.5, 0.05, "Color intensity of the paint."),
 )
 
 
 def kuwahara(image: np.ndarray, radius: int) -> np.ndarray:
-    """Kuwahara filter: each pixel takes the mean colour of its least-varied quadrant.
+    """Kuwahara filter: each pixel takes the mean color of its least-varied quadrant.
 
     Quadrant means come from box filters with the anchor in each corner, so the cost does
     not grow with the radius.

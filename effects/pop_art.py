@@ -18,6 +18,8 @@ PALETTES = {
     "retro": [(60, 40, 40), (60, 80, 200), (120, 170, 60), (130, 210, 240), (215, 240, 250)],
 }
 
+LABEL = "Pop art"
+ORDER = 60
 SPEC = (
     choice("palette", "Palette", "warhol", PALETTES, "The set of inks the print uses."),
     number("levels", "Tones", 4, 2, 5, 1, "How many ink tones separate the picture.", integer=True),

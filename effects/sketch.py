@@ -1,4 +1,4 @@
-"""Sketch: graphite on paper, from a colour-dodge of the photo over its own blur."""
+"""Sketch: graphite on paper, from a color-dodge of the photo over its own blur."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import numpy as np
 from . import blocks
 from .spec import number
 
+LABEL = "Sketch"
+ORDER = 20
 SPEC = (
     number(
         "pencil_size", "Pencil size", 6, 1, 30, 0.5, "Reach of the strokes in px at 1024 px: larger gives bolder lines."
@@ -25,7 +27,7 @@ def graphite(frame: blocks.Frame, p: dict) -> np.ndarray:
     gray = cv2.cvtColor(frame.full, cv2.COLOR_BGR2GRAY)
     small = cv2.cvtColor(frame.work, cv2.COLOR_BGR2GRAY)
     blur = cv2.GaussianBlur(small, (0, 0), max(0.5, frame.px(p["pencil_size"], small)))
-    # colour dodge: the photo divided by its own blur leaves only the edges, as pencil lines
+    # color dodge: the photo divided by its own blur leaves only the edges, as pencil lines
     dodge = cv2.divide(gray, blocks.enlarge(blur, frame.shape), scale=256)
     lut = (np.power(np.arange(256) / 255.0, p["darkness"]) * 255.0).astype(np.uint8)
     lines = cv2.LUT(dodge, lut)

@@ -1,4 +1,4 @@
-"""Watercolour: soft bleeding washes, pigment pooled at darker wet edges, on grainy paper."""
+"""Watercolor: soft bleeding washes, pigment pooled at darker wet edges, on grainy paper."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import numpy as np
 from . import blocks
 from .spec import number
 
+LABEL = "Watercolor"
+ORDER = 50
 SPEC = (
-    number("bleed", "Bleed", 4, 0, 16, 0.5, "How far the colours run into each other, px at 1024 px."),
+    number("bleed", "Bleed", 4, 0, 16, 0.5, "How far the colors run into each other, px at 1024 px."),
     number("wet_edges", "Wet edges", 0.6, 0, 1, 0.05, "Darkening where washes dry at their borders."),
     number("washes", "Washes", 6, 2, 16, 1, "Number of tones the paint separates into.", integer=True),
     number("lightness", "Lightness", 0.2, 0, 0.8, 0.05, "How much water thins the pigment."),
-    number("saturation", "Saturation", 1.6, 0, 2.5, 0.05, "Colour intensity of the pigments."),
+    number("saturation", "Saturation", 1.6, 0, 2.5, 0.05, "Color intensity of the pigments."),
     number("paper", "Paper texture", 0.6, 0, 1, 0.05, "Strength of the paper grain and pigment granulation."),
 )
 
@@ -38,7 +40,7 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     edge = cv2.convertScaleAbs(ring, alpha=10.0 * p["wet_edges"])
     progress(0.4, washes)
     thin = 1.0 - p["lightness"]
-    # water thins the pigment: lift every colour toward the paper white
+    # water thins the pigment: lift every color toward the paper white
     lifted = cv2.addWeighted(washes, thin, np.full_like(washes, 255), 1 - thin, 0)
     full = blocks.enlarge(lifted, frame.shape)
     # blooms: pigment settles unevenly, in patches a few brush-widths across

@@ -7,14 +7,14 @@ import pathlib
 import cv2
 import numpy as np
 
-SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "images"
-PHOTOS = SHARED / "photos"
+# The tests carry their own photos (tests/photos/README.md gives their sources and licences).
+PHOTOS = pathlib.Path(__file__).resolve().parent / "photos"
 
 
 def photo(name: str) -> pathlib.Path:
-    """Path of a shared test photo; fails loudly (never skips) when shared/ is missing."""
+    """Path of a test photo committed under tests/photos."""
     path = PHOTOS / name
-    assert path.exists(), f"test photo {path} is missing: clone the project with ../shared beside it"
+    assert path.exists(), f"test photo {path} is missing"
     return path
 
 

@@ -10,7 +10,7 @@ import pytest
 import effects
 from app.cli import main
 from effects import io
-from tests.imaging import SHARED, photo
+from tests.imaging import PHOTOS, photo
 
 
 def test_header_sizes_match_decoded_sizes():
@@ -23,9 +23,9 @@ def test_header_sizes_match_decoded_sizes():
 
 @pytest.mark.parametrize("n", range(9))
 def test_every_exif_orientation_comes_out_upright(n):
-    ref = io.read_image(SHARED / "exif-orientation" / "Landscape_1.jpg").astype(np.int16)
-    img = io.read_image(SHARED / "exif-orientation" / f"Landscape_{n}.jpg")
-    assert img.shape == (1200, 1800, 3)
+    ref = io.read_image(PHOTOS / "exif-orientation" / "Landscape_1.jpg").astype(np.int16)
+    img = io.read_image(PHOTOS / "exif-orientation" / f"Landscape_{n}.jpg")
+    assert img.shape == (400, 600, 3)
     assert np.abs(img.astype(np.int16) - ref).mean() < 8
 
 
@@ -106,7 +106,7 @@ def test_cli_params_and_errors(tmp_path, capsys):
     )
     assert main(["apply", src, str(tmp_path / "b.png"), "--param", "colors=99"]) == 2
     assert "colors=99" in capsys.readouterr().err
-    assert main(["apply", str(SHARED / "README.md"), str(tmp_path / "c.png")]) == 2
+    assert main(["apply", str(PHOTOS / "README.md"), str(tmp_path / "c.png")]) == 2
     assert main(["apply", src, str(tmp_path / "d.gif")]) == 2
     assert main(["apply", str(tmp_path / "missing.jpg"), str(tmp_path / "e.png")]) == 2
     assert not (tmp_path / "b.png").exists() and not (tmp_path / "d.gif").exists()
