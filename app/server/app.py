@@ -12,6 +12,7 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -19,6 +20,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from app import ROOT
 from app.auth.controllers import AuthController, UserController
 from app.jobs.controllers import ImageController
+from app.jobs.deps import provide_events, provide_pool, provide_runner
 from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
@@ -93,6 +95,12 @@ def create_app() -> Litestar:
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         lifespan=[lifespan],
+        # the service objects made in `lifespan`, injected where a handler names them
+        dependencies={
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "runner": Provide(provide_runner, sync_to_thread=False),
+            "events": Provide(provide_events, sync_to_thread=False),
+        },
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
