@@ -41,8 +41,9 @@ async def register(email: str, password: str, full_name: str) -> User:
 async def issue_tokens(user: User, family: str | None = None) -> Tokens:
     s = get_settings()
     family = family or str(uuid.uuid4())
+    # the access token names its login (family) too, so revoking the login ends it at once
     access, _, _ = security.issue(
-        "access", str(user.uuid), user.token_version, dt.timedelta(minutes=s.access_token_expire_minutes)
+        "access", str(user.uuid), user.token_version, dt.timedelta(minutes=s.access_token_expire_minutes), family
     )
     refresh, jti, expires = security.issue(
         "refresh", str(user.uuid), user.token_version, dt.timedelta(days=s.refresh_token_expire_days), family
@@ -87,6 +88,11 @@ async def user_from_access(token: str) -> User:
     user = await User.objects().where(User.uuid == _uuid(claims["sub"])).first()
     if not user or not user.is_active or claims.get("ver") != user.token_version:
         raise unauthorized("The token is no longer valid; log in again.")
+    family = claims.get("fam")
+    if family and await RefreshToken.exists().where(
+        (RefreshToken.family == _uuid(family)) & (RefreshToken.revoked == True)  # noqa: E712 (SQL, not Python)
+    ):
+        raise unauthorized("This login was ended; log in again.")
     return user
 
 

@@ -13,7 +13,7 @@ MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 def ensure_dirs() -> None:
     s = get_settings()
-    for d in (s.upload_dir, s.processed_dir, s.processed_dir / "thumbs", s.processed_dir / "sd"):
+    for d in (s.uploads, s.processed, s.processed / "thumbs", s.processed / "sd"):
         d.mkdir(parents=True, exist_ok=True)
 
 
@@ -29,21 +29,21 @@ def clear_sessions() -> None:
 
 
 def original_path(job_uuid: str, fmt: str) -> pathlib.Path:
-    return get_settings().upload_dir / f"{job_uuid}.{EXT[fmt]}"
+    return get_settings().uploads / f"{job_uuid}.{EXT[fmt]}"
 
 
 def output_path(job_uuid: str, original: str) -> pathlib.Path:
     """The result keeps the upload's format."""
-    return get_settings().processed_dir / f"{job_uuid}{pathlib.Path(original).suffix}"
+    return get_settings().processed / f"{job_uuid}{pathlib.Path(original).suffix}"
 
 
 def sd_path(job_uuid: str, original: str) -> pathlib.Path:
-    return get_settings().processed_dir / "sd" / f"{job_uuid}{pathlib.Path(original).suffix}"
+    return get_settings().processed / "sd" / f"{job_uuid}{pathlib.Path(original).suffix}"
 
 
 def thumb_path(job_uuid: str, kind: str) -> pathlib.Path:
     """Small JPEGs for the gallery: kind is "original" or "result"."""
-    return get_settings().processed_dir / "thumbs" / f"{job_uuid}-{kind}.jpg"
+    return get_settings().processed / "thumbs" / f"{job_uuid}-{kind}.jpg"
 
 
 def all_paths(job_uuid: str, original: str) -> list[pathlib.Path]:
