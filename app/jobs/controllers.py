@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.response import File
 
@@ -11,6 +10,7 @@ from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request
+from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 
@@ -36,10 +36,8 @@ class ImageController(Controller):
         summary="Upload a photo and render it (multipart: file, style, params as JSON)",
     )
     async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise bad_request("Attach the photo as the multipart field 'file'.", "missing_file")
+        form = await read_form(request)
+        upload = upload_of(form, "file")
         style = services.parse_style(form.get("style"))
         params = services.parse_params(style, form.get("params"))
         data = await upload.read()
@@ -48,7 +46,7 @@ class ImageController(Controller):
         return services.to_schema(job)
 
     @get("/", summary="Your jobs, newest first")
-    async def list_jobs(self, user: User, page: int = 1, per_page: int = 20) -> JobPage:
+    async def list_jobs(self, user: User, page: PageNumber = 1, per_page: PerPage = 20) -> JobPage:
         return await services.list_page(user, page, per_page)
 
     @get("/{job_id:str}", summary="One job")

@@ -9,6 +9,7 @@ import time
 import effects
 from app.lib.clock import now
 from app.lib import storage
+from app.lib.errors import fault
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
 
@@ -95,6 +96,9 @@ class JobRunner:
             error = f"Rendering failed: {exc}. Please try again."
         except TaskFailed:
             error = "Rendering failed because of an internal error. Please try again."
+        except OSError as exc:
+            known = fault(exc)
+            error = f"Rendering failed: {known.message if known else 'the result could not be written.'}"
         await asyncio.gather(*started, return_exceptions=True)  # PROCESSING is written before the outcome
         if error:
             await self._fail(job_uuid, error)

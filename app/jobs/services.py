@@ -13,6 +13,7 @@ from effects import io
 from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request, from_effects, not_found
+from app.lib.inputs import MAX_PAGE, parse_json
 from app.lib.settings import get_settings
 
 from .schemas import Job, JobLinks, JobPage
@@ -36,10 +37,7 @@ def parse_params(style: str, raw: str | dict | None) -> dict:
     elif isinstance(raw, dict):
         values = raw
     else:
-        try:
-            values = json.loads(raw)
-        except (json.JSONDecodeError, TypeError):
-            raise DomainError("invalid_params", 'params must be a JSON object, e.g. {"colors": 8}.') from None
+        values = parse_json(raw, "params", code="invalid_params", example=' Send a JSON object, e.g. {"colors": 8}.')
     try:
         return effects.validate(style, values)
     except effects.EffectsError as exc:
@@ -50,6 +48,8 @@ def check_upload(data: bytes, filename: str) -> str:
     """Cheap checks on the event loop (no pixel decoding): size, format, header size, truncation.
     Returns the sniffed format."""
     s = get_settings()
+    if not data:
+        raise DomainError("empty_file", "The file is empty: choose a photo.")
     if len(data) > s.max_file_bytes:
         raise DomainError("file_too_large", f"The file is larger than the {s.max_file_size_mb} MB limit.")
     ext = pathlib.PurePath(filename or "").suffix.lower().lstrip(".")
@@ -102,10 +102,10 @@ async def create(user: User, data: bytes, filename: str, style: str, params: dic
         )
         await job.save()
     except effects.EffectsError as exc:
-        storage.remove(paths)
+        storage.discard(paths)
         raise from_effects(exc) from None
     except BaseException:
-        storage.remove(paths)
+        storage.discard(paths)
         raise
     return job
 
@@ -131,8 +131,8 @@ async def reload(job: ImageJob) -> ImageJob:
 
 
 async def list_page(user: User, page: int, per_page: int) -> JobPage:
-    if page < 1 or not 1 <= per_page <= 100:
-        raise bad_request("page must be 1 or more and per_page between 1 and 100.")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
+        raise bad_request(f"page must be 1 to {MAX_PAGE} and per_page between 1 and 100.")
     total = await ImageJob.count().where(ImageJob.user == user.id)
     rows = await (
         ImageJob.objects()
@@ -146,8 +146,9 @@ async def list_page(user: User, page: int, per_page: int) -> JobPage:
 
 
 async def delete(job: ImageJob) -> None:
-    await ImageJob.delete().where(ImageJob.id == job.id)
-    storage.remove(storage.all_paths(str(job.uuid), job.original_path))
+    """The row and its files go together: if either cannot go, both stay."""
+    with storage.deleting(storage.all_paths(str(job.uuid), job.original_path)):
+        await ImageJob.delete().where(ImageJob.id == job.id)
 
 
 def params_of(job: ImageJob) -> dict:

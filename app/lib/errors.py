@@ -9,6 +9,7 @@ answered with a 500 that leaks nothing.
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -48,6 +49,7 @@ STATUS: dict[str, int] = {
     "invalid_style": 422,
     "invalid_params": 422,
     "invalid_field": 422,
+    "request_timeout": 408,
     "too_many_requests": 429,
     "too_many_attempts": 429,
     "internal": 500,
@@ -176,8 +178,43 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return _body(request, status, _HTTP_CODES.get(status, "invalid_request"), message, getattr(exc, "headers", None))
 
 
+def fault(exc: BaseException) -> DomainError | None:
+    """The domain error for a fault of the machine rather than of the request, if it is one:
+    storage full or read-only, the database gone. Such errors say so and ask to retry."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DomainError("insufficient_storage", "The server is out of storage space; try again later.")
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return DomainError("unavailable", "The server cannot store files right now; try again later.", RETRY)
+    if _database_gone(exc):
+        return DomainError("unavailable", "The database is not reachable just now; try again shortly.", RETRY)
+    return None
+
+
+RETRY = {"Retry-After": "5"}
+
+
+def _database_gone(exc: BaseException) -> bool:
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.AdminShutdownError)):
+        return True
+    if isinstance(exc, ConnectionError):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
 def handle_internal(request: Request, exc: Exception) -> Response:
     rid = request_id(request)
+    if request.scope.get("state", {}).get("client_gone"):
+        # the client hung up mid-request: nobody reads this answer, and it is not our fault
+        log.info("client went away, request_id=%s path=%s", rid, request.url.path)
+        return _body(request, 400, "invalid_request", "The client closed the connection.")
+    known = fault(exc)
+    if known is not None:
+        log.warning("%s, request_id=%s path=%s: %s", known.code, rid, request.url.path, exc)
+        return _body(request, known.status, known.code, known.message, known.headers)
     log.exception("unexpected error, request_id=%s path=%s", rid, request.url.path, exc_info=exc)
     return _body(request, 500, "internal", f"Something went wrong on our side (reference {rid}).")
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import pathlib
+from collections.abc import Iterator
 
 from .settings import get_settings
+
+log = logging.getLogger("toonify.storage")
 
 EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -66,3 +71,46 @@ def remove(paths: list[pathlib.Path]) -> None:
             p.unlink()
         except FileNotFoundError:
             pass
+
+
+def discard(paths: list[pathlib.Path]) -> None:
+    """Best-effort cleanup after a failure: what cannot be removed is left for clear_trash()."""
+    try:
+        remove(paths)
+    except OSError as exc:
+        log.warning("could not remove %s: %s", [str(p) for p in paths], exc)
+
+
+TRASH = ".deleting-"
+
+
+@contextlib.contextmanager
+def deleting(paths: list[pathlib.Path]) -> Iterator[None]:
+    """Delete files all or nothing around a database change (the `with` body).
+
+    Each file is first renamed aside; if a rename or the body fails, the renamed files are put
+    back and nothing is lost. Only after the body succeeds are they unlinked.
+    """
+    moved: list[tuple[pathlib.Path, pathlib.Path]] = []
+    try:
+        for p in paths:
+            aside = p.with_name(TRASH + p.name)
+            try:
+                p.rename(aside)
+            except FileNotFoundError:
+                continue
+            moved.append((p, aside))
+        yield
+    except BaseException:
+        for p, aside in reversed(moved):
+            aside.rename(p)
+        raise
+    discard([aside for _, aside in moved])
+
+
+def clear_trash() -> None:
+    """Unlink files a deletion renamed aside but could not remove (at start)."""
+    s = get_settings()
+    for folder in (s.uploads, s.processed, s.processed / "thumbs", s.processed / "sd"):
+        if folder.exists():
+            discard(list(folder.glob(TRASH + "*")))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
@@ -15,7 +14,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import ROOT
 from app.auth.controllers import AuthController, UserController
@@ -32,19 +30,9 @@ from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.server.middleware import request_guard
 
 log = logging.getLogger("toonify")
-
-
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id (echoed as X-Request-ID) that error logs quote."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            scope.setdefault("state", {})["request_id"] = uuid.uuid4().hex[:12]
-        await app(scope, receive, send)
-
-    return middleware
 
 
 @asynccontextmanager
@@ -54,6 +42,7 @@ async def lifespan(app: Litestar):
     s = get_settings()
     storage.ensure_dirs()
     storage.clear_sessions()  # preview sources left behind by a crash belong to no one now
+    storage.clear_trash()  # files a deletion renamed aside but could not unlink
     pooled = s.is_postgres
     if pooled:
         await DB.start_connection_pool(max_size=10)
@@ -101,7 +90,7 @@ def create_app() -> Litestar:
             "runner": Provide(provide_runner, sync_to_thread=False),
             "events": Provide(provide_events, sync_to_thread=False),
         },
-        middleware=[request_id_middleware],
+        middleware=[request_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
         # the docs page uses the vendored Redoc bundle: nothing comes from a CDN

@@ -104,7 +104,7 @@ def test_bad_uploads_get_clear_4xx_and_leave_nothing(server, client, user):
         (upload(client, h, None, content=b"GIF89a" + bytes(500), filename="x.jpg"), 415, "JPEG, PNG or WebP"),
         (upload(client, h, None, content=jpeg, filename="x.gif"), 415, "GIF"),
         (upload(client, h, None, content=jpeg[: len(jpeg) // 2], filename="cut.jpg"), 422, "truncated"),
-        (upload(client, h, None, content=b"", filename="empty.jpg"), 415, ""),
+        (upload(client, h, None, content=b"", filename="empty.jpg"), 422, "empty"),
         (upload(client, h, None, content=jpeg, style="cubism"), 422, "cubism"),
         (upload(client, h, None, content=jpeg, params="{not json"), 422, "JSON object"),
         (upload(client, h, None, content=jpeg, params={"colors": 99}), 422, "colors"),
