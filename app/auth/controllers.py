@@ -10,7 +10,7 @@ from app.lib.errors import bad_request
 from app.lib.inputs import parse_json, read_form
 
 from . import services
-from .deps import provide_user
+from .deps import client_address, provide_user
 from .schemas import Login, PasswordChange, RefreshRequest, Tokens, UserCreate, UserOut, UserUpdate
 from .tables import User
 
@@ -26,7 +26,7 @@ class AuthController(Controller):
     @post("/login", status_code=200, summary="Log in: access and refresh tokens (JSON, or a form with username)")
     async def login(self, request: Request) -> Tokens:
         data = await _login_body(request)
-        return await services.issue_tokens(await services.login(data.email, data.password))
+        return await services.issue_tokens(await services.login(data.email, data.password, client_address(request)))
 
     @post("/refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh_tokens(self, data: RefreshRequest) -> Tokens:

@@ -162,9 +162,7 @@ def to_schema(job: ImageJob) -> Job:
         f"/images/{u}", f"/images/{u}/original", f"/images/{u}/processed", f"/images/{u}/thumbnail", f"/ws/jobs/{u}"
     )
     copied = {name: getattr(job, name) for name in _SAME_NAMED}
-    return Job(
-        uuid=u, style=job.style, params=params_of(job), status=_plain(job.status), links=links, **copied
-    )
+    return Job(uuid=u, style=job.style, params=params_of(job), status=_plain(job.status), links=links, **copied)
 
 
 # Job fields that are the table's columns under the same name

@@ -48,7 +48,7 @@ STATUS: dict[str, int] = {
     "invalid_image": 422,
     "invalid_style": 422,
     "invalid_params": 422,
-    "invalid_field": 422,
+    "invalid_field": 400,
     "request_timeout": 408,
     "too_many_requests": 429,
     "too_many_attempts": 429,

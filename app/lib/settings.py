@@ -45,6 +45,7 @@ class Settings:
     body_timeout: int = 30  # seconds a client may take to send a request body (slow uploads are cut)
     login_max_failures: int = 5
     login_lock_seconds: int = 30
+    login_address_max_failures: int = 50  # failed logins from one address (any email) per 15 minutes
     # payments: on only when both secrets are set
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
