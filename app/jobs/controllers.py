@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
+from litestar.openapi.spec import Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+import effects
 from litestar.response import File
 
 from app.auth.deps import provide_user
@@ -13,6 +17,7 @@ from app.lib.errors import DomainError, bad_request
 from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.server import openapi
 
 from . import services
 from .deps import provide_owned_job
@@ -28,12 +33,26 @@ class ImageController(Controller):
     path = "/images"
     tags = ["images"]
     dependencies = {"user": Provide(provide_user), "job": Provide(provide_owned_job)}
+    security = openapi.LOGIN
 
     @post(
         "/transform",
         status_code=202,
         request_max_body_size=UPLOAD_BODY_LIMIT,
         summary="Upload a photo and render it (multipart: file, style, params as JSON)",
+        operation_class=openapi.body(
+            {
+                "multipart/form-data": openapi.form(
+                    {
+                        "file": openapi.BINARY,
+                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
+                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
+                    },
+                    required=["file", "style"],
+                )
+            },
+            "The photo (JPEG, PNG or WebP), the style, and optionally its parameters as JSON.",
+        ),
     )
     async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
         form = await read_form(request)

@@ -30,6 +30,7 @@ from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.server import openapi
 from app.server.middleware import request_guard
 
 log = logging.getLogger("toonify")
@@ -69,7 +70,7 @@ async def health(state: State) -> dict:
 
 def create_app() -> Litestar:
     s = get_settings()
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             UserController,
@@ -97,6 +98,7 @@ def create_app() -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Toonify",
             version="0.1.0",
+            components=openapi.SECURITY_SCHEMES,
             path="/schema",
             render_plugins=[
                 RedocRenderPlugin(
@@ -109,3 +111,5 @@ def create_app() -> Litestar:
         request_max_body_size=1024 * 1024,
         debug=False,
     )
+    openapi.document_errors(app.openapi_schema)
+    return app
