@@ -48,11 +48,11 @@ def files_in(folder: pathlib.Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "filler")
 
 
-@pytest.fixture()
-def disk_server(tmp_path):
+@pytest.fixture(params=["sqlite", "postgres"])
+def disk_server(request, tmp_path):
     with tmpfs(tmp_path / "disk") as disk:
         srv = make_server(
-            "sqlite",
+            request.param,
             tmp_path,
             TOONIFY_UPLOAD_DIR=str(disk / "uploads"),
             TOONIFY_PROCESSED_DIR=str(disk / "processed"),
@@ -61,6 +61,7 @@ def disk_server(tmp_path):
             yield srv, disk
         finally:
             srv.stop()
+            drop_database(srv)
 
 
 def test_a_full_disk_is_507_in_words_and_recovers(disk_server):
