@@ -1,4 +1,5 @@
-"""The `toonify` command: `toonify apply` renders a file, `toonify serve` runs the service."""
+"""The `toonify` command: `toonify apply` renders a file, `toonify serve` runs the service,
+`toonify worker` renders queued jobs of a cluster, `toonify migrate` applies migrations."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return migrate()
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.render.worker import main as worker_main
+
+    return worker_main(concurrency=args.concurrency, metrics_port=args.metrics_port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toonify", description="Turn photos into cartoons.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="process-pool size (default: number of cores)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="render queued jobs (cluster mode: Redis, S3 and PostgreSQL set)")
+    worker.add_argument("--concurrency", type=int, default=None, help="renders at a time (default: number of cores)")
+    worker.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus /metrics on this port")
+    worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply the database migrations and exit")
     migrate.set_defaults(func=cmd_migrate)

@@ -6,15 +6,14 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
 from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.response import Response
 
 import effects
-from litestar.response import File
-
 from app.auth.deps import provide_user
 from app.auth.tables import User
-from app.lib import storage
 from app.lib.errors import DomainError, bad_request
 from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
+from app.lib.objects import get_store
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.server import openapi
@@ -73,25 +72,20 @@ class ImageController(Controller):
         return services.to_schema(job)
 
     @get("/{job_id:str}/original", summary="Download the uploaded photo")
-    async def get_original(self, job: ImageJob) -> File:
-        return _file(job.original_path, job.original_filename)
+    async def get_original(self, job: ImageJob) -> Response:
+        return await get_store().download(services.keys_of(job).original, job.original_filename)
 
     @get("/{job_id:str}/thumbnail", summary="A small picture for the gallery")
-    async def get_thumbnail(self, job: ImageJob, kind: str = "auto") -> File:
+    async def get_thumbnail(self, job: ImageJob, kind: str = "auto") -> Response:
         done = str(job.status) == JobStatus.DONE.value
         which = "result" if (kind == "result" or (kind == "auto" and done)) else "original"
-        path = storage.thumb_path(str(job.uuid), which)
-        if not path.exists():
+        key = services.keys_of(job).thumb(which)
+        if not await get_store().exists(key):
             raise DomainError("not_ready", "The result is not ready yet.")
-        return File(
-            path=path,
-            media_type="image/jpeg",
-            content_disposition_type="inline",
-            headers={"Cache-Control": "private, max-age=3600"},
-        )
+        return await get_store().download(key, None, headers={"Cache-Control": "private, max-age=3600"})
 
     @get("/{job_id:str}/processed", summary="Download the result (size=hd for full size when payments are on)")
-    async def get_processed(self, job: ImageJob, size: str = "auto") -> File:
+    async def get_processed(self, job: ImageJob, size: str = "auto") -> Response:
         status = str(job.status)
         if status != JobStatus.DONE.value:
             reason = job.error_message if status == JobStatus.FAILED.value else f"it is {status.lower()}"
@@ -99,19 +93,17 @@ class ImageController(Controller):
         if size not in ("auto", "hd", "sd"):
             raise bad_request("size must be hd or sd.")
         name = f"toonify-{job.style}-{services.safe_filename(job.original_filename)}"
-        path = job.output_path
+        keys = services.keys_of(job)
+        key = keys.result
         if get_settings().payments_enabled and not job.is_hd_unlocked:
             if size == "hd":
                 raise DomainError("payment_required", "Unlock HD for this picture to download it at full size.")
-            path = str(storage.sd_path(str(job.uuid), job.original_path))
+            key = keys.sd
         elif size == "sd":
-            path = str(storage.sd_path(str(job.uuid), job.original_path))
-        return _file(path, name)
+            key = keys.sd
+        return await get_store().download(key, name)
 
     @delete("/{job_id:str}", status_code=204, summary="Delete a job and its files")
     async def delete_job(self, job: ImageJob) -> None:
         await services.delete(job)
 
-
-def _file(path: str, filename: str) -> File:
-    return File(path=path, filename=filename, media_type=storage.mime_of(path))

@@ -8,8 +8,8 @@ import time
 
 import effects
 from app.lib.clock import now
-from app.lib import storage
 from app.lib.errors import fault
+from app.lib.objects import JobKeys, get_store
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
 
@@ -44,11 +44,16 @@ class JobRunner:
         if job is None:
             return
         s = get_settings()
-        out = storage.output_path(job_uuid, job.original_path)
-        last = {"progress": 0.0, "at": 0.0}
+        store = get_store()
+        keys = JobKeys.of(job_uuid, job.original_path)
+        # a job delivered again (its worker died) carries on from what followers already saw
+        again = str(job.status) == JobStatus.PROCESSING.value
+        last = {"progress": job.progress if again else 0.0, "at": 0.0}
         started: list[asyncio.Future] = []
 
         def on_start() -> None:  # a worker took the job: until now it was honestly QUEUED
+            if again:
+                return
             # followers hear of the start before any progress (the row is written meanwhile)
             self.events.publish(job_uuid, status_event(job_uuid, JobStatus.PROCESSING.value, 0.0))
             started.append(asyncio.ensure_future(self._write(job_uuid, status=JobStatus.PROCESSING, progress=0.0)))
@@ -67,23 +72,26 @@ class JobRunner:
                     self._spawn(self._write_progress(job_uuid, p))
 
         try:
-            meta = await self.pool.run(
-                "jobs",
-                "render_job",
-                on_progress,
-                on_start=on_start,
-                src=job.original_path,
-                dst=str(out),
-                sd=str(storage.sd_path(job_uuid, job.original_path)),
-                thumb=str(storage.thumb_path(job_uuid, "result")),
-                style=job.style,
-                params=params_of(job),
-                quality=s.default_output_quality,
-                max_dimension=s.max_image_dimension,
-                max_pixels=s.max_image_pixels,
-                sd_side=s.sd_max_side,
-                thumb_side=THUMB_SIDE,
-            )
+            # the full-size result is stored last: its appearing is what marks the job finished
+            outputs = [keys.thumb("result"), keys.sd, keys.result]
+            async with store.workspace([keys.original], outputs) as files:
+                meta = await self.pool.run(
+                    "jobs",
+                    "render_job",
+                    on_progress,
+                    on_start=on_start,
+                    src=str(files[keys.original]),
+                    dst=str(files[keys.result]),
+                    sd=str(files[keys.sd]),
+                    thumb=str(files[keys.thumb("result")]),
+                    style=job.style,
+                    params=params_of(job),
+                    quality=s.default_output_quality,
+                    max_dimension=s.max_image_dimension,
+                    max_pixels=s.max_image_pixels,
+                    sd_side=s.sd_max_side,
+                    thumb_side=THUMB_SIDE,
+                )
             error = None
         except effects.EffectsError as exc:
             error = f"This image could not be rendered: {exc}"
@@ -99,13 +107,13 @@ class JobRunner:
             await self._fail(job_uuid, error)
             return
         if not await ImageJob.exists().where(ImageJob.uuid == job_uuid):
-            storage.remove(storage.all_paths(job_uuid, job.original_path))  # deleted while rendering
+            await store.remove(keys.all)  # deleted while rendering
             return
         await self._update(
             job_uuid,
             status=JobStatus.DONE,
             progress=1.0,
-            output_path=str(out),
+            output_path=store.location(keys.result),
             processed_at=now(),
             output_width=meta["width"],
             output_height=meta["height"],
@@ -132,15 +140,29 @@ class JobRunner:
         except Exception as exc:  # the next write or the final status carries the truth
             log.info("progress of job %s not written: %s", job_uuid, exc)
 
-    async def _write(self, job_uuid: str, status: JobStatus, **values) -> None:
+    async def _write(self, job_uuid: str, status: JobStatus, **values) -> bool:
+        """Write the status unless the job already finished (a job delivered twice finishes once)."""
         values["status"] = status.value
-        await ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()}).where(ImageJob.uuid == job_uuid)
+        changed = await (
+            ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()})
+            .where(
+                (ImageJob.uuid == job_uuid)
+                & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value])
+            )
+            .returning(ImageJob.id)
+        )
+        return bool(changed)
 
     async def _update(self, job_uuid: str, status: JobStatus, **values) -> None:
-        """Write a status change (and other columns) and tell the job's followers."""
-        await self._write(job_uuid, status, **values)
+        """Write a status change (and other columns) and tell the job's followers, once."""
+        if not await self._write(job_uuid, status, **values):
+            return
         progress = values.get("progress", 1.0 if status == JobStatus.DONE else 0.0)
         self.events.publish(job_uuid, status_event(job_uuid, status.value, progress, values.get("error_message")))
+
+    # workers (app/render/worker.py) run a delivered job to its end, and the reconciler fails one
+    run = _run
+    fail = _fail
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -9,12 +9,13 @@ import uuid
 import anyio
 
 import effects
-from effects import io
 from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request, from_effects, not_found
 from app.lib.inputs import MAX_PAGE, parse_json
+from app.lib.objects import JobKeys, get_store
 from app.lib.settings import get_settings
+from effects import io
 
 from .schemas import Job, JobLinks, JobPage
 from .tables import ImageJob, JobStatus
@@ -76,36 +77,38 @@ async def create(user: User, data: bytes, filename: str, style: str, params: dic
     Any failure removes what was written: no half-made job."""
     fmt = check_upload(data, filename)
     job_uuid = str(uuid.uuid4())
-    path = storage.original_path(job_uuid, fmt)
-    paths = storage.all_paths(job_uuid, str(path))
+    store = get_store()
+    keys = JobKeys(job_uuid, "." + storage.EXT[fmt])
     try:
-        await anyio.to_thread.run_sync(io.write_atomic, path, data)
-        size = await pool.run(
-            "preview",
-            "probe",
-            path=str(path),
-            max_pixels=get_settings().max_image_pixels,
-            thumb=str(storage.thumb_path(job_uuid, "original")),
-            thumb_side=THUMB_SIDE,
-        )
-        job = ImageJob(
-            uuid=uuid.UUID(job_uuid),
-            user=user.id,
-            original_filename=safe_filename(filename),
-            original_path=str(path),
-            style=style,
-            params_json=json.dumps(params),
-            status=JobStatus.QUEUED.value,
-            width=size["width"],
-            height=size["height"],
-            original_bytes=len(data),
-        )
-        await job.save()
+        # the original and its thumbnail are stored when the probe succeeded, before the row exists
+        async with store.workspace([], [keys.original, keys.thumb("original")]) as files:
+            await anyio.to_thread.run_sync(io.write_atomic, files[keys.original], data)
+            size = await pool.run(
+                "preview",
+                "probe",
+                path=str(files[keys.original]),
+                max_pixels=get_settings().max_image_pixels,
+                thumb=str(files[keys.thumb("original")]),
+                thumb_side=THUMB_SIDE,
+            )
     except effects.EffectsError as exc:
-        storage.discard(paths)
         raise from_effects(exc) from None
+    job = ImageJob(
+        uuid=uuid.UUID(job_uuid),
+        user=user.id,
+        original_filename=safe_filename(filename),
+        original_path=store.location(keys.original),
+        style=style,
+        params_json=json.dumps(params),
+        status=JobStatus.QUEUED.value,
+        width=size["width"],
+        height=size["height"],
+        original_bytes=len(data),
+    )
+    try:
+        await job.save()
     except BaseException:
-        storage.discard(paths)
+        await store.remove(keys.all)
         raise
     return job
 
@@ -147,8 +150,12 @@ async def list_page(user: User, page: int, per_page: int) -> JobPage:
 
 async def delete(job: ImageJob) -> None:
     """The row and its files go together: if either cannot go, both stay."""
-    with storage.deleting(storage.all_paths(str(job.uuid), job.original_path)):
+    async with get_store().deleting(keys_of(job).all):
         await ImageJob.delete().where(ImageJob.id == job.id)
+
+
+def keys_of(job: ImageJob) -> JobKeys:
+    return JobKeys.of(str(job.uuid), job.original_path)
 
 
 def params_of(job: ImageJob) -> dict:

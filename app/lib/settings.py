@@ -54,6 +54,17 @@ class Settings:
     hd_price_cents: int = 299
     currency: str = "usd"
     sd_max_side: int = 1024
+    # cluster mode (docs/scaling.md): a PostgreSQL database_url plus both of these. Unset = embedded.
+    redis_url: str = ""  # redis://host:port/db: job queue, job events, login throttling
+    redis_prefix: str = "toonify"  # every Redis key and channel starts with it (several deployments per Redis)
+    # s3://bucket[/prefix]; the endpoint and keys come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY and AWS_REGION, read by boto3 itself where the client is made (app/lib/objects.py)
+    storage_url: str = ""
+    render_attempts: int = 3  # deliveries of a job to workers before it is FAILED (a killed worker uses one)
+    job_heartbeat: int = 10  # seconds without a worker's heartbeat before its job is handed to another
+    reconcile_interval: int = 5  # seconds between a worker's checks of unfinished jobs against the queue
+    metrics_port: int = 0  # workers: serve /metrics on this port (0: none); web nodes serve it at /metrics
+    log_json: bool = False  # one JSON object per log line (cluster deployments ship them to a collector)
 
     @property
     def max_file_bytes(self) -> int:
@@ -66,6 +77,11 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def is_cluster(self) -> bool:
+        """Redis and object storage set: renders go to `toonify worker` processes, files to S3."""
+        return bool(self.redis_url and self.storage_url)
 
     @property
     def uploads(self) -> pathlib.Path:
@@ -81,6 +97,10 @@ def _parse(name: str, kind: Any, raw: str) -> Any:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes", "on")
         if kind.startswith("list"):
             if raw.strip().startswith("["):
                 return [str(x) for x in json.loads(raw)]
@@ -114,6 +134,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     data_dir = s.data_dir.resolve()
     if s.jwt_algorithm not in ALLOWED_JWT_ALGORITHMS:
         raise SystemExit(f"{PREFIX}JWT_ALGORITHM must be one of {', '.join(ALLOWED_JWT_ALGORITHMS)}")
+    if bool(s.redis_url) != bool(s.storage_url):
+        raise SystemExit(f"{PREFIX}REDIS_URL and {PREFIX}STORAGE_URL go together: set both for a cluster, or neither")
+    if s.redis_url and not s.redis_url.startswith(("redis://", "rediss://")):
+        raise SystemExit(f"{PREFIX}REDIS_URL must be redis://host:port/db, not {s.redis_url!r}")
+    if s.storage_url and not s.storage_url.startswith("s3://"):
+        raise SystemExit(f"{PREFIX}STORAGE_URL must be s3://bucket[/prefix], not {s.storage_url!r}")
+    if s.redis_url and not s.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"a cluster ({PREFIX}REDIS_URL set) needs a PostgreSQL {PREFIX}DATABASE_URL that every node shares")
     return replace(
         s,
         data_dir=data_dir,

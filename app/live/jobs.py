@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import anyio
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
@@ -15,6 +14,7 @@ from app.jobs.events import JobEvents
 from app.jobs.runner import status_event
 from app.jobs.tables import JobStatus
 from app.lib import storage
+from app.lib.objects import get_store
 from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
@@ -26,10 +26,9 @@ TERMINAL = {JobStatus.DONE.value, JobStatus.FAILED.value}
 
 async def _final_frame(job) -> bytes | None:
     """The finished result as a frame: its standard-definition copy (at most 1024 px)."""
-    path = storage.sd_path(str(job.uuid), job.original_path)
-    try:
-        data = await anyio.to_thread.run_sync(path.read_bytes)
-    except FileNotFoundError:
+    key = jobs.keys_of(job).sd
+    data = await get_store().read(key)
+    if data is None:
         return None
     w, h = io.header_size(data)
     header = {
@@ -37,7 +36,7 @@ async def _final_frame(job) -> bytes | None:
         "job": str(job.uuid),
         "width": w,
         "height": h,
-        "mime": storage.mime_of(path),
+        "mime": storage.mime_of(key),
         "final": True,
         "render_ms": job.render_ms,
     }

@@ -22,6 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 import effects
 from app.jobs import services as jobs
 from app.lib import storage
+from app.lib.objects import get_store
 from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
 from app.lib.pool import WorkerCrashed
@@ -121,7 +122,15 @@ class PreviewSession:
         except DomainError:
             await self.fail("not_found", "No such job.")
             return
-        if await self.load(pathlib.Path(job.original_path), temp=False):
+        # a copy in the sessions folder: the original may live in object storage
+        path = storage.sessions_dir() / f"{self.id}-{self.version + 1}{pathlib.PurePath(job.original_path).suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await get_store().copy_to(jobs.keys_of(job).original, path)
+        except FileNotFoundError:
+            await self.fail("not_found", "No such job.")
+            return
+        if await self.load(path, temp=True):
             self.source_name = job.original_filename
 
     async def load(self, path: pathlib.Path, temp: bool) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -31,7 +32,7 @@ from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.server import openapi
-from app.server.middleware import request_guard
+from app.server.middleware import metrics_middleware, request_guard
 
 log = logging.getLogger("toonify")
 
@@ -47,10 +48,16 @@ async def lifespan(app: Litestar):
     pooled = s.is_postgres
     if pooled:
         await DB.start_connection_pool(max_size=10)
-    pool = Pool(job_workers=s.pool_size, preview_workers=s.preview_workers)
+    # a web node of a cluster renders no full-size jobs: its jobs lane is the smallest there is
+    pool = Pool(job_workers=1 if s.is_cluster else s.pool_size, preview_workers=s.preview_workers)
     app.state.pool = pool
-    app.state.events = JobEvents()
-    app.state.runner = JobRunner(pool, app.state.events)
+    nodes = await cluster_parts() if s.is_cluster else None
+    if nodes:
+        app.state.redis, app.state.events, app.state.runner, app.state.queue = nodes
+    else:
+        app.state.redis = app.state.queue = None
+        app.state.events = JobEvents()
+        app.state.runner = JobRunner(pool, app.state.events)
     resumed = await app.state.runner.resume()
     if resumed:
         log.info("resumed %d unfinished jobs", resumed)
@@ -59,13 +66,60 @@ async def lifespan(app: Litestar):
     finally:
         await app.state.runner.close()
         pool.close()
+        if nodes:
+            await app.state.events.close()
+            await app.state.queue.disconnect()
         if pooled:
             await DB.close_connection_pool()
 
 
+async def cluster_parts() -> tuple:
+    """Redis, job events through it, and the queue runner: what a cluster's web node uses."""
+    from app.lib.cluster import make_redis
+    from app.render.events import RedisJobEvents
+    from app.render.queue import QueueRunner, make_queue
+
+    s = get_settings()
+    redis = make_redis()
+    events = RedisJobEvents(redis, s.redis_prefix)
+    await events.start(listen=True)
+    queue = make_queue(redis, s.redis_prefix)
+    return redis, events, QueueRunner(queue), queue
+
+
 @get("/health", include_in_schema=False)
-async def health(state: State) -> dict:
-    return {"status": "ok", "workers": state.pool.pids()}
+async def health() -> dict:
+    """The process answers (liveness); says nothing about the process or its neighbours."""
+    return {"status": "ok"}
+
+
+@get("/ready", include_in_schema=False, cache=False)
+async def ready(state: State) -> Response:
+    """Ready to serve: the database, and in a cluster Redis and the bucket, answer now.
+    503 with the names of what is missing (never addresses or secrets)."""
+    from app.lib.cluster import check_redis
+    from app.lib.db import check as check_database
+    from app.lib.objects import get_store
+
+    checks: dict = {"database": check_database(), "storage": get_store().check()}
+    if state.redis is not None:
+        checks["redis"] = check_redis(state.redis)
+    results = await asyncio.gather(*checks.values(), return_exceptions=True)
+    failing = sorted(name for name, r in zip(checks, results, strict=True) if isinstance(r, BaseException))
+    body = {"status": "unavailable" if failing else "ready", "failing": failing}
+    return Response(body, status_code=503 if failing else 200)
+
+
+@get("/metrics", include_in_schema=False, cache=False)
+async def metrics_endpoint(state: State) -> Response:
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from app.lib import metrics
+
+    metrics.sample_pool(state.pool)
+    if state.queue is not None:
+        await metrics.sample_queue(state.queue)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app() -> Litestar:
@@ -79,6 +133,8 @@ def create_app() -> Litestar:
             preview_socket,
             job_socket,
             health,
+            ready,
+            metrics_endpoint,
             AccountPages,
             StudioPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
@@ -91,7 +147,7 @@ def create_app() -> Litestar:
             "runner": Provide(provide_runner, sync_to_thread=False),
             "events": Provide(provide_events, sync_to_thread=False),
         },
-        middleware=[request_guard],
+        middleware=[request_guard, metrics_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
         # the docs page uses the vendored Redoc bundle: nothing comes from a CDN

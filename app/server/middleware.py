@@ -9,6 +9,7 @@ import uuid
 import anyio
 
 from app.lib.errors import DomainError
+from app.lib.logs import request_id
 from app.lib.settings import get_settings
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,7 @@ def request_guard(app: ASGIApp) -> ASGIApp:
             return
         state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
         state["request_id"] = uuid.uuid4().hex[:12]
+        request_id.set(state["request_id"])  # for every log line of this request (app/lib/logs.py)
         if scope["type"] == "websocket":
             await app(scope, receive, send)
             return
@@ -51,5 +53,40 @@ def request_guard(app: ASGIApp) -> ASGIApp:
             return message
 
         await app(scope, guarded, send)
+
+    return middleware
+
+
+def metrics_middleware(app: ASGIApp) -> ASGIApp:
+    """Request latency by route template (never the raw path: ids would explode the labels)."""
+    from app.lib.metrics import REQUEST_SECONDS, WS_SESSIONS
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            kind = "jobs" if scope["path"].startswith("/ws/jobs") else "preview"
+            WS_SESSIONS.labels(kind).inc()
+            try:
+                await app(scope, receive, send)
+            finally:
+                WS_SESSIONS.labels(kind).dec()
+            return
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = {"code": 500}
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            route = scope.get("path_template") or "unmatched"  # set by Litestar's router before middleware
+            REQUEST_SECONDS.labels(str(route), scope["method"], str(status["code"])).observe(
+                time.perf_counter() - t0
+            )
 
     return middleware

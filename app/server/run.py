@@ -26,17 +26,24 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None)
 
     if workers:
         override(pool_size=workers)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
-    for handler in logging.getLogger().handlers:
-        from app.lib.logs import RedactTokens
+    from app.lib.logs import setup_logging
 
-        handler.addFilter(RedactTokens())
+    setup_logging()
     s = get_settings()
     if migrate():
         return 1
+    from app.lib.cluster import Unavailable, check_all
+
+    try:
+        asyncio.run(check_all())  # in a cluster: Redis and the bucket too (created if missing)
+    except Unavailable as exc:
+        print(f"toonify: {exc}", file=sys.stderr)
+        return 1
     db = "PostgreSQL" if s.is_postgres else f"SQLite ({s.database_url[len('sqlite:///') :]})"
-    logging.getLogger("toonify").info("data in %s, database %s, %d job workers", s.data_dir, db, s.pool_size)
+    if s.is_cluster:
+        logging.getLogger("toonify").info("cluster web node: database %s, jobs rendered by workers", db)
+    else:
+        logging.getLogger("toonify").info("data in %s, database %s, %d job workers", s.data_dir, db, s.pool_size)
     # access logs off: they would print websocket URLs, and a ?token= query must never be logged
     from app.lib.logs import uvicorn_log_config
 
