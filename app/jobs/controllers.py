@@ -16,11 +16,11 @@ from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
 from app.lib.objects import get_store
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.render.base import Renderer
 from app.server import openapi
 
 from . import services
 from .deps import provide_owned_job
-from .runner import JobRunner
 from .schemas import Job, JobPage
 from .tables import ImageJob, JobStatus
 
@@ -53,7 +53,7 @@ class ImageController(Controller):
             "The photo (JPEG, PNG or WebP), the style, and optionally its parameters as JSON.",
         ),
     )
-    async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
+    async def create_job(self, request: Request, user: User, pool: Pool, runner: Renderer) -> Job:
         form = await read_form(request)
         upload = upload_of(form, "file")
         style = services.parse_style(form.get("style"))

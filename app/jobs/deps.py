@@ -6,10 +6,10 @@ from litestar.datastructures import State
 
 from app.auth.tables import User
 from app.lib.pool import Pool
+from app.render.base import Renderer
 
 from . import services
 from .events import JobEvents
-from .runner import JobRunner
 from .tables import ImageJob
 
 
@@ -17,7 +17,7 @@ def provide_pool(state: State) -> Pool:
     return state.pool
 
 
-def provide_runner(state: State) -> JobRunner:
+def provide_runner(state: State) -> Renderer:
     return state.runner
 
 

@@ -12,6 +12,7 @@ from app.lib.errors import fault
 from app.lib.objects import JobKeys, get_store
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
+from app.render.base import Renderer
 
 from .events import JobEvents
 from .services import THUMB_SIDE, params_of
@@ -20,7 +21,7 @@ from .tables import ImageJob, JobStatus
 log = logging.getLogger("toonify.jobs")
 
 
-class JobRunner:
+class JobRunner(Renderer):
     def __init__(self, pool: Pool, events: JobEvents):
         self.pool, self.events = pool, events
         self._tasks: set[asyncio.Task] = set()

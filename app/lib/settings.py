@@ -140,6 +140,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SystemExit(f"{PREFIX}REDIS_URL must be redis://host:port/db, not {s.redis_url!r}")
     if s.storage_url and not s.storage_url.startswith("s3://"):
         raise SystemExit(f"{PREFIX}STORAGE_URL must be s3://bucket[/prefix], not {s.storage_url!r}")
+    if s.redis_url and not s.jwt_secret:  # a secret generated per node would reject the other nodes' tokens
+        raise SystemExit(f"a cluster ({PREFIX}REDIS_URL set) needs a {PREFIX}JWT_SECRET that every node shares")
     if s.redis_url and not s.database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"a cluster ({PREFIX}REDIS_URL set) needs a PostgreSQL {PREFIX}DATABASE_URL that every node shares")
     return replace(

@@ -83,6 +83,7 @@ async def job_socket(socket: WebSocket, job_id: str, events: JobEvents) -> None:
             await _finish(socket, job)
             return
         await socket.send_text(json.dumps(status_event(key, str(job.status), job.progress)))
+        shown = job.progress if str(job.status) == JobStatus.PROCESSING.value else -1.0
         timeout = get_settings().ws_idle_timeout
         while not reader.done():
             waiter = asyncio.ensure_future(follower.next())
@@ -100,7 +101,9 @@ async def job_socket(socket: WebSocket, job_id: str, events: JobEvents) -> None:
             elif event["status"] in TERMINAL:
                 await _finish(socket, await jobs.reload(job))
                 return
-            else:
+            elif event["status"] != JobStatus.PROCESSING.value or event["progress"] > shown:
+                # a job delivered again after its worker died repeats steps already shown: skip them
+                shown = event["progress"]
                 await socket.send_text(json.dumps(event))
     except (WebSocketDisconnect, DomainError, RuntimeError, OSError):
         pass  # the client left, or the job was deleted while followed

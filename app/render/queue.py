@@ -19,6 +19,7 @@ from saq.job import Status
 from app.jobs.tables import ImageJob, JobStatus
 
 from . import tasks
+from .base import Renderer
 
 log = logging.getLogger("toonify.render")
 JOB_TIMEOUT = 600  # seconds one delivery may run at most (a 50 MP render under load is far below)
@@ -55,7 +56,7 @@ async def unfinished() -> list[str]:
     return [str(r["uuid"]) for r in rows]
 
 
-class QueueRunner:
+class QueueRunner(Renderer):
     """The web node's runner in cluster mode: it queues jobs and renders none itself."""
 
     def __init__(self, queue: Queue) -> None:
@@ -74,11 +75,12 @@ class QueueRunner:
             log.warning("job %s not queued yet: %s", job_uuid, exc)
 
     async def resume(self) -> int:
-        """Queue every unfinished job again (a no-op for those the queue still holds)."""
-        jobs = await unfinished()
-        for job_uuid in jobs:
+        """Queue the unfinished jobs the queue does not know. Those it holds carry on; those it
+        gave up on are the reconciler's (enqueueing a finished SAQ job would reset its attempts)."""
+        missing = [j for j in await unfinished() if await self.queue.job(j) is None]
+        for job_uuid in missing:
             await enqueue(self.queue, job_uuid)
-        return len(jobs)
+        return len(missing)
 
     async def close(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -70,7 +70,7 @@ async def run(concurrency: int, metrics_port: int) -> int:
     except cluster.Unavailable as exc:
         print(f"toonify: {exc}", file=sys.stderr)
         return 1
-    await DB.start_connection_pool(max_size=max(4, concurrency + 2))
+    await DB.start_connection_pool(max_size=max(10, concurrency + 2))  # asyncpg min_size is 10
     redis = cluster.make_redis()
     events = RedisJobEvents(redis, s.redis_prefix)
     await events.start(listen=False)
