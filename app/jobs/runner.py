@@ -42,8 +42,8 @@ class JobRunner(Renderer):
 
     async def _run(self, job_uuid: str) -> None:
         job = await ImageJob.objects().where(ImageJob.uuid == job_uuid).first()
-        if job is None:
-            return
+        if job is None or str(job.status) in (JobStatus.DONE.value, JobStatus.FAILED.value):
+            return  # deleted, or finished by an earlier delivery: the result is written once
         s = get_settings()
         store = get_store()
         keys = JobKeys.of(job_uuid, job.original_path)

@@ -181,6 +181,9 @@ class Cluster:
             worker.start()
 
     def stop_all(self) -> None:
+        procs = [p.proc for p in [*self.workers, *self.nodes] if p.proc and p.proc.poll() is None]
+        for proc in procs:  # all at once: each drains its own work in parallel
+            proc.terminate()
         for worker in self.workers:
             worker.stop()
         for node in self.nodes:
