@@ -25,6 +25,12 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     fi
 fi
 
+# The cluster tests (tests/cluster) need Redis as well; a missing one fails them, never skips.
+export TOONIFY_TEST_REDIS="${TOONIFY_TEST_REDIS:-redis://127.0.0.1:6379/11}"
+if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null || true
+fi
+
 echo "== ruff check, ruff format --check, mypy"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -10,7 +10,7 @@ from app.lib.errors import DomainError, unauthorized
 from app.lib.settings import get_settings
 
 from . import security
-from .throttle import throttle
+from . import throttle as throttling
 from .schemas import Tokens, UserOut
 from .tables import RefreshToken, User
 
@@ -56,15 +56,15 @@ async def issue_tokens(user: User, family: str | None = None) -> Tokens:
 async def login(email: str, password: str, client: str) -> User:
     """Check credentials; throttled per (email, client address) and per address (auth/throttle.py)."""
     email = normalise_email(email)
-    throttle.check(email, client)
+    await throttling.throttle.check(email, client)
     user = await User.objects().where(User.email == email).first()
     ok = await security.verify_password(user.password_hash if user else None, password)
     if not user or not ok:
-        throttle.failed(email, client)
+        await throttling.throttle.failed(email, client)
         raise unauthorized("Wrong email or password.")
     if not user.is_active:
         raise DomainError("inactive", "This account is disabled.")
-    throttle.succeeded(email, client)
+    await throttling.throttle.succeeded(email, client)
     await User.update({User.last_login: now()}).where(User.id == user.id)
     user.last_login = now()
     return user

@@ -75,12 +75,14 @@ async def lifespan(app: Litestar):
 
 async def cluster_parts() -> tuple:
     """Redis, job events through it, and the queue runner: what a cluster's web node uses."""
+    from app.auth import throttle
     from app.lib.cluster import make_redis
     from app.render.events import RedisJobEvents
     from app.render.queue import QueueRunner, make_queue
 
     s = get_settings()
     redis = make_redis()
+    throttle.use_redis(redis, s.redis_prefix)
     events = RedisJobEvents(redis, s.redis_prefix)
     await events.start(listen=True)
     queue = make_queue(redis, s.redis_prefix)

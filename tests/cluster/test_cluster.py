@@ -141,6 +141,17 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_job_ends_done_once(cluste
     victim.start()  # the cluster is whole again for the next test
 
 
+def test_failed_logins_on_one_node_throttle_the_others(cluster, node_a, node_b):
+    u = new_user(node_a)
+    for node in (node_a, node_b, node_a, node_b, node_a):  # 5 failures, spread over both nodes
+        assert node.post("/auth/login", json={"email": u["email"], "password": "bad guess!"}).status_code == 401
+    for node in (node_a, node_b):
+        r = node.post("/auth/login", json={"email": u["email"], "password": u["password"]})
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1, r.text
+    other = new_user(node_b)  # another account from the same address is not locked
+    assert node_a.post("/auth/login", json={"email": other["email"], "password": other["password"]}).status_code == 200
+
+
 def test_ready_metrics_and_health_show_no_secrets(cluster, node_a):
     ready = node_a.get("/ready")
     assert ready.status_code == 200 and ready.json() == {"status": "ready", "failing": []}
