@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 
 from app.lib.errors import DomainError, unauthorized
 from app.lib.settings import get_settings
+from app.lib.logs import user_id
 
 from . import services
 from .tables import User
@@ -53,4 +54,6 @@ async def provide_user(request: ASGIConnection) -> User:
     # the login cookie is ambient: a foreign page must not be able to spend it (CSRF)
     if by_cookie and request.scope.get("method") not in SAFE_METHODS and not same_origin(request):
         raise DomainError("forbidden", "Cross-site requests with the login cookie are not allowed.")
-    return await services.user_from_access(token)
+    user = await services.user_from_access(token)
+    user_id.set(str(user.uuid))  # for the request's log lines (app/lib/logs.py)
+    return user

@@ -37,7 +37,7 @@ async def check_redis(redis: Redis | None = None) -> None:
     s = get_settings()
     client = redis or make_redis()
     try:
-        await client.ping()
+        await client.ping()  # type: ignore[misc]  # redis-py types ping for both clients
     except Exception as exc:  # connection refused, auth, timeout: all mean the same here
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Unavailable(f"cannot use Redis at {describe_redis(s.redis_url)}: {reason}") from None

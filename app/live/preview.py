@@ -22,6 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 import effects
 from app.jobs import services as jobs
 from app.lib import storage
+from app.lib.metrics import PREVIEW_SECONDS
 from app.lib.objects import get_store
 from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
@@ -288,6 +289,7 @@ class PreviewSession:
                 except WorkerCrashed:
                     await self.fail("internal", "The renderer restarted; move the slider again.", request["seq"])
                     continue
+            PREVIEW_SECONDS.observe(frame["render_ms"] / 1000)
             header = {
                 "type": "frame",
                 "seq": request["seq"],

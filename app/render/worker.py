@@ -101,7 +101,7 @@ async def run(concurrency: int, metrics_port: int) -> int:
         id=worker_id,
         concurrency=concurrency,
         # sweeping (finding jobs of dead workers) as often as heartbeats are due
-        timers={"sweep": max(1, s.job_heartbeat // 2), "abort": 1},
+        timers={"sweep": max(1, s.job_heartbeat // 2), "abort": 1},  # type: ignore[arg-type]
     )
     metrics.serve_worker_metrics(metrics_port)
     reconciler = asyncio.create_task(_reconcile_forever(q, runner, pool, s.reconcile_interval))

@@ -85,7 +85,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, sending)
         finally:
             route = scope.get("path_template") or "unmatched"  # set by Litestar's router before middleware
-            REQUEST_SECONDS.labels(str(route), scope["method"], str(status["code"])).observe(
+            REQUEST_SECONDS.labels(str(route), str(scope.get("method")), str(status["code"])).observe(
                 time.perf_counter() - t0
             )
 
