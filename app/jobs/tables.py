@@ -50,3 +50,4 @@ class ImageJob(Table, tablename="image_jobs"):
     original_bytes = BigInt(default=0)
     output_bytes = BigInt(default=0)
     render_ms = Float(null=True, default=None, help_text="Worker time: decode, render, encode.")
+    batch = UUID(null=True, default=None, index=True, help_text="The batch (app/batches) this photo came in.")
