@@ -11,6 +11,7 @@ from .tables import User
 
 ACCESS_COOKIE = "toonify_access"
 REFRESH_COOKIE = "toonify_refresh"
+API_TOKEN_PREFIX = "tfy_"
 
 
 def token_from(connection: ASGIConnection, allow_query: bool = False) -> str | None:
@@ -46,4 +47,12 @@ async def provide_user(request: ASGIConnection) -> User:
     # the login cookie is ambient: a foreign page must not be able to spend it (CSRF)
     if by_cookie and request.scope.get("method") not in SAFE_METHODS and not same_origin(request):
         raise ApiError(403, "forbidden", "Cross-site requests with the login cookie are not allowed.")
+    if token.startswith(API_TOKEN_PREFIX):  # a personal API token (app/tokens), not a login JWT
+        from app.tokens import services as api_tokens
+
+        user, row = await api_tokens.authenticate(token)
+        request.state.api_token = row
+        if not api_tokens.can_write(row) and request.scope.get("method") not in SAFE_METHODS:
+            raise api_tokens.read_only_error()
+        return user
     return await services.user_from_access(token)

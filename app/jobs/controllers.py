@@ -12,6 +12,7 @@ from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import ApiError, bad_request
 from app.lib.settings import get_settings
+from app.presets import services as presets
 
 from . import services
 from .schemas import Job, JobPage
@@ -30,15 +31,14 @@ class ImageController(Controller):
         "/transform",
         status_code=202,
         request_max_body_size=UPLOAD_BODY_LIMIT,
-        summary="Upload a photo and render it (multipart: file, style, params as JSON)",
+        summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
     )
     async def create_job(self, request: Request, user: User) -> Job:
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise bad_request("Attach the photo as the multipart field 'file'.", "missing_file")
-        style = services.parse_style(form.get("style"))
-        params = services.parse_params(style, form.get("params"))
+        style, params, _ = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
         data = await upload.read()
         job = await services.create(user, data, upload.filename, style, params, request.app.state.pool)
         request.app.state.runner.submit(str(job.uuid))

@@ -53,6 +53,7 @@ def all_paths(job_uuid: str, original: str) -> list[pathlib.Path]:
         sd_path(job_uuid, original),
         thumb_path(job_uuid, "original"),
         thumb_path(job_uuid, "result"),
+        thumb_path(job_uuid, "before"),  # the SD-sized original of a shared picture (app/shares)
     ]
 
 
