@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
@@ -97,4 +99,6 @@ class ImageController(Controller):
 
 
 def _file(path: str, filename: str) -> File:
+    if not path or not pathlib.Path(path).is_file():  # e.g. a batch photo refused before it was stored
+        raise ApiError(404, "not_found", "This file is not stored on the server.")
     return File(path=path, filename=filename, media_type=storage.mime_of(path))

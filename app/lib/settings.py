@@ -71,10 +71,18 @@ class Settings:
     hd_price_cents: int = 299
     currency: str = "usd"
     sd_max_side: int = 1024
+    # batches (app/batches)
+    batch_max_photos: int = 50
+    batch_max_mb: int = 200
+    batches_in_flight: int = 3
 
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_size_mb * 1024 * 1024
+
+    @property
+    def batch_max_bytes(self) -> int:
+        return self.batch_max_mb * 1024 * 1024
 
     @property
     def payments_enabled(self) -> bool:
@@ -135,6 +143,9 @@ def load_settings() -> Settings:
         hd_price_cents=_int("HD_PRICE_CENTS", 299),
         currency=_env("CURRENCY", "usd").lower(),
         sd_max_side=_int("SD_MAX_SIDE", 1024),
+        batch_max_photos=_int("BATCH_MAX_PHOTOS", 50),
+        batch_max_mb=_int("BATCH_MAX_MB", 200),
+        batches_in_flight=_int("BATCHES_IN_FLIGHT", 3),
     )
 
 

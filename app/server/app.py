@@ -13,6 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -24,6 +25,12 @@ from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
 from app.payments.controllers import PaymentController
 from app.live.preview import preview_socket
+from app.batches.controllers import BatchController
+from app.batches.pages import BatchPages
+from app.presets.controllers import PresetController
+from app.shares.controllers import ShareController, SharePages
+from app.tokens.controllers import TokenController
+from app.tokens.pages import TokenPages
 from app.web.account import AccountPages
 from app.web.studio import StudioPages
 from app.lib import storage
@@ -89,6 +96,13 @@ def create_app() -> Litestar:
             health,
             AccountPages,
             StudioPages,
+            TokenController,
+            TokenPages,
+            PresetController,
+            ShareController,
+            SharePages,
+            BatchController,
+            BatchPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
@@ -101,6 +115,21 @@ def create_app() -> Litestar:
             title="Toonify",
             version="0.1.0",
             path="/schema",
+            # login access tokens (POST /auth/login) and personal API tokens (POST /users/me/tokens)
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description=(
+                            "`Authorization: Bearer <token>`: an access token from POST /auth/login, or a personal "
+                            "API token (`tfy_...`) from POST /users/me/tokens. A `read` API token may only read "
+                            "(GET); any change answers 403 read_only_token."
+                        ),
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
             render_plugins=[
                 RedocRenderPlugin(
                     js_url="/static/vendor/redoc.standalone.js",

@@ -1,0 +1,47 @@
+"""The API-token section of the account page (loaded into account.html by htmx)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.response import Template
+
+from app.auth.tables import User
+from app.lib.errors import ApiError
+from app.web.pages import LOGIN_REQUIRED, page
+
+from . import services
+
+
+class TokenPages(Controller):
+    path = "/account/tokens"
+    include_in_schema = False
+
+    async def _section(self, request: Request, user: User, **extra) -> Template:
+        tokens = await services.list_for(user)
+        return page(request, "_account_tokens.html", user=user, tokens=tokens, **extra)
+
+    @get("/", **LOGIN_REQUIRED)
+    async def tokens_section(self, request: Request, user: User) -> Template:
+        return await self._section(request, user)
+
+    @post("/", **LOGIN_REQUIRED)
+    async def create_token(self, request: Request, user: User) -> Template:
+        form = await request.form()
+        name, scope = str(form.get("name", "")).strip(), form.get("scope", "read")
+        if not name or len(name) > 100:
+            return await self._section(request, user, error="Give the token a name of up to 100 characters.")
+        if scope not in ("read", "write"):
+            return await self._section(request, user, error="Choose read or write.")
+        try:
+            created = await services.create(user, name, scope)
+        except ApiError as exc:
+            return await self._section(request, user, error=exc.message)
+        return await self._section(request, user, created=created)
+
+    @post("/{token_id:str}/revoke", **LOGIN_REQUIRED)
+    async def revoke_token(self, request: Request, user: User, token_id: str) -> Template:
+        try:
+            await services.revoke(user, token_id)
+        except ApiError:
+            pass  # already gone: the list shows the truth either way
+        return await self._section(request, user, ok="Token revoked.")
