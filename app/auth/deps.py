@@ -11,7 +11,7 @@ from .tables import User
 
 ACCESS_COOKIE = "toonify_access"
 REFRESH_COOKIE = "toonify_refresh"
-API_TOKEN_PREFIX = "tfy_"
+API_TOKEN_PREFIX = "tfy_"  # noqa: S105 (a prefix, not a secret)
 
 
 def token_from(connection: ASGIConnection, allow_query: bool = False) -> str | None:

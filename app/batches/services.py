@@ -16,7 +16,6 @@ import anyio
 from litestar.datastructures import UploadFile
 
 import effects
-from effects import io as image_io
 from app.auth.security import now
 from app.auth.tables import User
 from app.jobs import services as jobs
@@ -25,6 +24,7 @@ from app.lib import storage
 from app.lib.db import locked, write_transaction
 from app.lib.errors import ApiError, from_effects, not_found
 from app.lib.settings import get_settings
+from effects import io as image_io
 
 from .schemas import Batch as BatchOut
 from .schemas import BatchCounts, BatchCreated, BatchLinks
@@ -60,7 +60,9 @@ def summarise(batch: Batch, rows: list[ImageJob]) -> tuple[str, BatchCounts, flo
         failed=statuses.count(JobStatus.FAILED.value),
     )
     finished = counts.done + counts.failed
-    progress = sum(1.0 if _plain(r.status) in (JobStatus.DONE.value, JobStatus.FAILED.value) else r.progress for r in rows)
+    progress = sum(
+        1.0 if _plain(r.status) in (JobStatus.DONE.value, JobStatus.FAILED.value) else r.progress for r in rows
+    )
     progress = round(progress / len(rows), 3) if rows else (0.0 if not batch.submitted else 1.0)
     if counts.queued + counts.processing or not batch.submitted:
         status = "QUEUED" if counts.processing == 0 and finished == 0 else "PROCESSING"
@@ -136,7 +138,8 @@ def check_limits(files: list[UploadFile]) -> None:
         raise ApiError(
             422,
             "too_many_photos",
-            f"A batch takes at most {s.batch_max_photos} photos; you sent {len(files)}. Split them into several batches.",
+            f"A batch takes at most {s.batch_max_photos} photos; you sent {len(files)}. "
+            "Split them into several batches.",
         )
     total = sum(_size(f) for f in files)
     if total > s.batch_max_bytes:
@@ -164,7 +167,9 @@ async def _open_batch(user: User, style: str, params: dict, preset: str | None, 
     return batch
 
 
-async def _refused_job(user: User, batch: Batch, data: bytes, filename: str, style: str, params: dict, reason: str) -> ImageJob:
+async def _refused_job(
+    user: User, batch: Batch, data: bytes, filename: str, style: str, params: dict, reason: str
+) -> ImageJob:
     """A photo the upload checks refused: a FAILED job carrying the reason, so the rest of the
     batch goes on. The bytes are kept when they are a recognisable picture format (the person
     can download what they sent, and retry)."""
@@ -236,9 +241,13 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
     if job.batch != batch.uuid:
         raise not_found("job in this batch")
     if _plain(job.status) != JobStatus.FAILED.value:
-        raise ApiError(409, "not_failed", f"Only a failed photo can be retried; this one is {_plain(job.status).lower()}.")
+        raise ApiError(
+            409, "not_failed", f"Only a failed photo can be retried; this one is {_plain(job.status).lower()}."
+        )
     if not pathlib.Path(job.original_path).is_file():
-        raise ApiError(409, "not_retryable", f"{job.error_message} Nothing was stored to retry: upload the photo again.")
+        raise ApiError(
+            409, "not_retryable", f"{job.error_message} Nothing was stored to retry: upload the photo again."
+        )
     s = get_settings()
     try:
         size = await pool.run(

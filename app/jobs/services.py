@@ -168,7 +168,8 @@ def to_schema(job: ImageJob) -> Job:
 
 
 # Job fields that are the table's columns under the same name
-_SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in {"uuid", "style", "params", "status", "links", "batch"})
+_CONVERTED = {"uuid", "style", "params", "status", "links", "batch"}
+_SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in _CONVERTED)
 
 
 def _plain(value) -> str:

@@ -71,7 +71,7 @@ def _nudge(p: effects.Param, toward: float) -> Any:
     target = p.default + 0.4 * (toward - p.default)
     step = p.step or (1 if p.type == "int" else 0.01)
     value = min(max(round(target / step) * step, p.min), p.max)
-    return int(round(value)) if p.type == "int" else float(f"{value:.6g}")
+    return round(value) if p.type == "int" else float(f"{value:.6g}")
 
 
 def generated(style: str) -> dict[str, dict[str, Any]]:
@@ -82,7 +82,7 @@ def generated(style: str) -> dict[str, dict[str, Any]]:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def for_style(style: str) -> tuple[Builtin, ...]:
     """The built-in presets of `style` (a name of effects.STYLES), "Default" first."""
     style = effects.style_name(style)

@@ -146,9 +146,11 @@ async def find(user: User, key: str, style: str | None) -> tuple[str, str, dict[
             if b := builtin.by_name(style, key):
                 found = (b.style, b.name, dict(b.params))
             else:
-                row = await Preset.objects().where(
-                    (Preset.user == user.id) & (Preset.style == style) & (Preset.name_key == key.casefold())
-                ).first()
+                row = (
+                    await Preset.objects()
+                    .where((Preset.user == user.id) & (Preset.style == style) & (Preset.name_key == key.casefold()))
+                    .first()
+                )
         elif row is None:
             rows = await Preset.objects().where((Preset.user == user.id) & (Preset.name_key == key.casefold()))
             row = rows[0] if len(rows) == 1 else None

@@ -28,7 +28,9 @@ class ShareController(Controller):
     dependencies = {"user": Provide(provide_user)}
 
     @post("/images/{job_id:str}/share", status_code=201, summary="Create a public link to a finished picture")
-    async def create_share(self, request: Request, user: User, job_id: str, data: ShareCreate | None = None) -> ShareOut:
+    async def create_share(
+        self, request: Request, user: User, job_id: str, data: ShareCreate | None = None
+    ) -> ShareOut:
         days = data.expires_in_days if data else None
         return await services.create(user, job_id, days, _base(request), request.app.state.pool)
 

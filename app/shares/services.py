@@ -60,7 +60,12 @@ async def ensure_before_copy(job: ImageJob, pool) -> None:
         return
     s = get_settings()
     await pool.run(
-        "preview", "probe", path=job.original_path, max_pixels=s.max_image_pixels, thumb=str(path), thumb_side=s.sd_max_side
+        "preview",
+        "probe",
+        path=job.original_path,
+        max_pixels=s.max_image_pixels,
+        thumb=str(path),
+        thumb_side=s.sd_max_side,
     )
 
 

@@ -44,9 +44,7 @@ async def create(user: User, name: str, scope: str) -> TokenCreated:
     if await ApiToken.count().where(ApiToken.user == user.id) >= MAX_TOKENS:
         raise ApiError(409, "too_many_tokens", f"You already have {MAX_TOKENS} tokens; revoke some first.")
     secret = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(
-        user=user.id, name=name, scope=TokenScope(scope).value, token_hash=digest(secret), hint=secret[:10]
-    )
+    row = ApiToken(user=user.id, name=name, scope=TokenScope(scope).value, token_hash=digest(secret), hint=secret[:10])
     await row.save()
     return TokenCreated(str(row.uuid), secret, row.name, _plain(row.scope), row.hint, row.created_at)
 
@@ -61,11 +59,7 @@ async def revoke(user: User, token_uuid: str) -> None:
         key = uuid.UUID(str(token_uuid))
     except ValueError:
         raise not_found("token") from None
-    gone = (
-        await ApiToken.delete()
-        .where((ApiToken.uuid == key) & (ApiToken.user == user.id))
-        .returning(ApiToken.id)
-    )
+    gone = await ApiToken.delete().where((ApiToken.uuid == key) & (ApiToken.user == user.id)).returning(ApiToken.id)
     if not gone:
         raise not_found("token")
 

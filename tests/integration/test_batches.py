@@ -100,7 +100,9 @@ def test_a_corrupt_photo_fails_with_a_reason_and_the_rest_finish(server, client,
     r = client.post(retry.format(good["uuid"]), headers=h)
     assert r.status_code == 409 and r.json()["code"] == "not_failed"
     r = client.post(retry.format(text["uuid"]), headers=h)
-    assert r.status_code == 409 and r.json()["code"] == "not_retryable" and "upload the photo again" in r.json()["message"]
+    assert (
+        r.status_code == 409 and r.json()["code"] == "not_retryable" and "upload the photo again" in r.json()["message"]
+    )
     r = client.post(retry.format(broken["uuid"]), headers=h)  # still the same broken bytes
     assert r.status_code == 422 and r.json()["code"] == "invalid_image"
     assert client.get(f"/images/{broken['uuid']}", headers=h).json()["status"] == "FAILED"
@@ -193,4 +195,3 @@ def test_batch_pages(server, client, user):
     form = client.get("/batch", headers=cookie)
     assert form.status_code == 200 and 'name="files"' in form.text and "multiple" in form.text
     assert client.get("/batch/00000000-0000-0000-0000-000000000000", headers=cookie).status_code == 404
-

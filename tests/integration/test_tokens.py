@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import websockets
@@ -131,10 +132,8 @@ def test_websockets_take_api_tokens_and_read_tokens_only_follow_jobs(server, cli
 
     async def preview():
         async with websockets.connect(f"{server.ws_url}/ws/preview?token={read}", open_timeout=10) as ws:
-            try:
+            with contextlib.suppress(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 10)
-            except websockets.ConnectionClosed:
-                pass
             await asyncio.wait_for(ws.wait_closed(), 10)
             return ws.close_code
 
