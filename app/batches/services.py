@@ -168,7 +168,7 @@ async def _open_batch(user: User, style: str, params: dict, preset: str | None, 
 
 
 async def _refused_job(
-    user: User, batch: Batch, data: bytes, filename: str, style: str, params: dict, reason: str
+    user: User, batch: Batch, data: bytes, filename: str, style: str, params: dict, reason: str, size: int
 ) -> ImageJob:
     """A photo the upload checks refused: a FAILED job carrying the reason, so the rest of the
     batch goes on. The bytes are kept when they are a recognisable picture format (the person
@@ -189,9 +189,9 @@ async def _refused_job(
         style=JobStyle(style.upper()).value,
         params_json=json.dumps(params),
         status=JobStatus.FAILED.value,
-        error_message=f"This photo was not accepted: {reason}",
+        error_message=f"This photo was not accepted: {reason.rstrip('.')}.",
         processed_at=now(),
-        original_bytes=len(data),
+        original_bytes=size,
         batch=batch.uuid,
     )
     await job.save()
@@ -205,12 +205,19 @@ async def create(
     batch = await _open_batch(user, style, params, preset, len(files))
     made: list[ImageJob] = []
     try:
+        limit = get_settings().max_file_size_mb
         for upload in files:
+            size = _size(upload)
+            if size > limit * 1024 * 1024:  # refused unread: one photo never fills the memory
+                reason = f"the file is larger than the {limit} MB limit."
+                job = await _refused_job(user, batch, b"", upload.filename, style, params, reason, size)
+                made.append(job)
+                continue
             data = await upload.read()
             try:
                 job = await jobs.create(user, data, upload.filename, style, params, pool, batch=str(batch.uuid))
             except ApiError as exc:
-                job = await _refused_job(user, batch, data, upload.filename, style, params, exc.message)
+                job = await _refused_job(user, batch, data, upload.filename, style, params, exc.message, size)
             else:
                 runner.submit(str(job.uuid))
             made.append(job)

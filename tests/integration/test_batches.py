@@ -130,6 +130,17 @@ def test_limits_and_bad_requests(client, user):
     assert r.status_code == 422 and r.json()["code"] == "invalid_style"
     assert client.get("/images", headers=h).json()["total"] == 0  # nothing was created
 
+    # a photo over the per-file limit fails alone, unread; the others go on
+    big = ("huge.jpg", b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))
+    created = post_batch(client, h, files_of(big, "denali.webp")).json()
+    batch = wait_batch(client, h, created["uuid"])
+    huge, fine = batch["jobs"]
+    assert huge["status"] == "FAILED" and "larger than the 10 MB limit" in huge["error_message"]
+    assert fine["status"] == "DONE" and batch["status"] == "PARTIAL"
+    r = client.post(f"/batches/{created['uuid']}/jobs/{huge['uuid']}/retry", headers=h)
+    assert r.status_code == 409 and r.json()["code"] == "not_retryable"
+    assert client.get(f"/images/{huge['uuid']}/original", headers=h).status_code == 404
+
 
 def test_other_users_get_404(client, user):
     created = post_batch(client, user["headers"], files_of("denali.webp")).json()
