@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 
 import websockets
 
@@ -138,3 +139,25 @@ def test_websockets_take_api_tokens_and_read_tokens_only_follow_jobs(server, cli
             return ws.close_code
 
     assert asyncio.run(preview()) == 4403
+
+
+def test_account_page_token_section(client, user):
+    cookie = {"Cookie": f"toonify_access={user['tokens']['access_token']}"}
+    assert 'hx-get="/account/tokens"' in client.get("/account", headers=cookie).text
+    section = client.get("/account/tokens", headers=cookie)
+    assert section.status_code == 200 and "No tokens yet." in section.text
+
+    made = client.post("/account/tokens", headers=cookie, data={"name": "from the page", "scope": "read"})
+    assert made.status_code == 200 and "will not be shown again" in made.text
+    secret = re.search(r'value="(tfy_[^"]+)"', made.text).group(1)
+    listed = client.get("/users/me/tokens", headers=user["headers"]).json()
+    assert [(t["name"], t["scope"]) for t in listed] == [("from the page", "read")]
+    assert client.get("/users/me", headers=bearer(secret)).status_code == 200
+    again = client.get("/account/tokens", headers=cookie).text
+    assert secret not in again and listed[0]["hint"] in again  # shown once only
+
+    bad = client.post("/account/tokens", headers=cookie, data={"name": "", "scope": "read"})
+    assert "Give the token a name" in bad.text
+    gone = client.post(f"/account/tokens/{listed[0]['uuid']}/revoke", headers=cookie)
+    assert gone.status_code == 200 and "Token revoked." in gone.text
+    assert client.get("/users/me", headers=bearer(secret)).status_code == 401
