@@ -59,7 +59,7 @@
     document.getElementById("batch-failed").textContent = failed;
     document.getElementById("batch-failed-wrap").hidden = failed === 0;
     document.getElementById("batch-zip").hidden = done === 0;
-    const bars = [...cards.values()].map((c) => TERMINAL.has(c.dataset.status) ? 1 : (c.dataset.progress || 0) * 1);
+    const bars = [...cards.values()].map((c) => (TERMINAL.has(c.dataset.status) ? 1 : Number(c.dataset.progress || 0)));
     document.getElementById("batch-bar").style.width = `${(100 * bars.reduce((a, b) => a + b, 0)) / (bars.length || 1)}%`;
   }
 
@@ -69,7 +69,8 @@
     const status = card.querySelector("[data-role=status]");
     status.textContent = msg.status.toLowerCase();
     status.className = `status s-${msg.status.toLowerCase()}`;
-    card.querySelector("[data-role=bar]").style.width = `${msg.status === "FAILED" ? 0 : 100 * (msg.progress || 0)}%`;
+    card.querySelector("[data-role=track]").hidden = msg.status === "FAILED";
+    card.querySelector("[data-role=bar]").style.width = `${msg.status === "DONE" ? 100 : 100 * (msg.progress || 0)}%`;
     const error = card.querySelector("[data-role=error]");
     error.textContent = msg.error || "";
     error.hidden = !msg.error;

@@ -59,11 +59,13 @@ class SharePages(Controller):
         base = _base(request) + services.public_path(share.token)
         hd = bool(job.is_hd_unlocked)
         width, height = (job.output_width, job.output_height) if hd else _sd_size(job)
+        style = effects.label(str(job.style).lower()) if str(job.style).lower() in effects.STYLES else "Cartoon"
         return page(
             request,
             "share.html",
             missing=False,
-            style=effects.label(str(job.style).lower()) if str(job.style).lower() in effects.STYLES else "Cartoon",
+            style=style,
+            title=f"{'An' if style[0].lower() in 'aeiou' else 'A'} {style.lower()} picture",
             page_url=base,
             image_url=f"{base}/{services.image_name(job)}",
             before_url=f"{base}/before.jpg",
