@@ -18,6 +18,12 @@ def _param(text: str) -> tuple[str, object]:
     return name.strip(), value
 
 
+def _styles() -> tuple[str, ...]:
+    import effects
+
+    return effects.STYLES
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     import effects
     from effects import io
@@ -40,6 +46,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, workers=args.workers)
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.server.run import migrate
+
+    return migrate()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toonify", description="Turn photos into cartoons.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", help="apply a style to an image file")
     apply.add_argument("input", help="JPEG, PNG or WebP file")
     apply.add_argument("output", help="output file; .jpg, .png or .webp")
-    apply.add_argument(
-        "--style", default="cartoon", help="cartoon, sketch, color_pencil, oil_painting, watercolor, pop_art"
-    )
+    apply.add_argument("--style", default="cartoon", help="one of: " + ", ".join(_styles()))
     apply.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     apply.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
     apply.add_argument("--max-pixels", type=int, default=100_000_000, help=argparse.SUPPRESS)
@@ -60,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="process-pool size (default: number of cores)")
     serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply the database migrations and exit")
+    migrate.set_defaults(func=cmd_migrate)
     return parser
 
 

@@ -6,6 +6,7 @@ The integration tests run once against SQLite and once against PostgreSQL
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import pathlib
 import socket
@@ -54,7 +55,9 @@ def _pg_admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # in a thread of its own: callers may already run inside an event loop (Playwright's, pytest-asyncio's)
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        ex.submit(asyncio.run, run()).result()
 
 
 @dataclass

@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
 
 from app.lib.errors import bad_request
+from app.lib.inputs import parse_json, read_form
 
 from . import services
 from .deps import provide_user
@@ -54,12 +55,14 @@ class UserController(Controller):
 async def _login_body(request: Request) -> Login:
     """JSON {"email", "password"}, or an OAuth2-style form (username or email, password)."""
     if request.content_type[0].startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        form = await read_form(request)
         email, password = form.get("email") or form.get("username"), form.get("password")
         if not isinstance(email, str) or not isinstance(password, str):
             raise bad_request("Send email (or username) and password.")
-        return Login(email, password)
+        raw: object = {"email": email, "password": password}
+    else:
+        raw = parse_json(await request.body(), "The login body")
     try:
-        return msgspec.json.decode(await request.body(), type=Login)
-    except msgspec.DecodeError as exc:
-        raise bad_request(f"Send JSON with email and password ({exc}).") from None
+        return msgspec.convert(raw, Login)
+    except msgspec.ValidationError as exc:
+        raise bad_request(f"Send email and password as text ({exc}).") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 
-from app.lib.errors import ApiError, unauthorized
+from app.lib.errors import DomainError, unauthorized
 
 from . import services
 from .tables import User
@@ -46,7 +46,7 @@ async def provide_user(request: ASGIConnection) -> User:
     by_cookie = not request.headers.get("authorization")
     # the login cookie is ambient: a foreign page must not be able to spend it (CSRF)
     if by_cookie and request.scope.get("method") not in SAFE_METHODS and not same_origin(request):
-        raise ApiError(403, "forbidden", "Cross-site requests with the login cookie are not allowed.")
+        raise DomainError("forbidden", "Cross-site requests with the login cookie are not allowed.")
     if token.startswith(API_TOKEN_PREFIX):  # a personal API token (app/tokens), not a login JWT
         from app.tokens import services as api_tokens
 

@@ -7,9 +7,16 @@ from typing import Annotated
 
 import msgspec
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+from app.lib.inputs import CLEAN_TEXT
+
+# \s and the control-character class keep NUL and friends out of every stored string
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
-Name = Annotated[str, msgspec.Meta(max_length=200)]
+Name = Annotated[str, msgspec.Meta(max_length=200, pattern=CLEAN_TEXT)]
+# what a login may send: any text (a wrong one is just a wrong login), but bounded and clean
+LoginText = Annotated[str, msgspec.Meta(max_length=320, pattern=CLEAN_TEXT)]
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -19,12 +26,12 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Login(msgspec.Struct):
-    email: str
-    password: str
+    email: LoginText
+    password: Annotated[str, msgspec.Meta(max_length=256)]
 
 
 class RefreshRequest(msgspec.Struct):
-    refresh_token: str
+    refresh_token: Annotated[str, msgspec.Meta(max_length=4096)]
 
 
 class Tokens(msgspec.Struct):
@@ -40,7 +47,7 @@ class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PasswordChange(msgspec.Struct):
-    current_password: str
+    current_password: Annotated[str, msgspec.Meta(max_length=256)]
     new_password: Password
 
 

@@ -10,6 +10,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from app.lib.clock import now
 from app.lib.errors import unauthorized
 from app.lib.settings import get_settings
 
@@ -33,8 +34,6 @@ async def verify_password(hash_: str | None, password: str) -> bool:
     return await anyio.to_thread.run_sync(check)
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def issue(

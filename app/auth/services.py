@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from app.lib.errors import ApiError, unauthorized
+from app.lib.clock import now
+from app.lib.errors import DomainError, unauthorized
 from app.lib.settings import get_settings
 
 from . import security
@@ -26,13 +27,13 @@ def user_out(user: User) -> UserOut:
 async def register(email: str, password: str, full_name: str) -> User:
     email = normalise_email(email)
     if await User.exists().where(User.email == email):
-        raise ApiError(409, "email_taken", "An account with this email already exists.")
+        raise DomainError("email_taken", "An account with this email already exists.")
     user = User(email=email, password_hash=await security.hash_password(password), full_name=full_name.strip())
     try:
         await user.save()
     except Exception as exc:  # a concurrent registration won the unique index
         if await User.exists().where(User.email == email):
-            raise ApiError(409, "email_taken", "An account with this email already exists.") from exc
+            raise DomainError("email_taken", "An account with this email already exists.") from exc
         raise
     return user
 
@@ -40,8 +41,9 @@ async def register(email: str, password: str, full_name: str) -> User:
 async def issue_tokens(user: User, family: str | None = None) -> Tokens:
     s = get_settings()
     family = family or str(uuid.uuid4())
+    # the access token names its login (family) too, so revoking the login ends it at once
     access, _, _ = security.issue(
-        "access", str(user.uuid), user.token_version, dt.timedelta(minutes=s.access_token_expire_minutes)
+        "access", str(user.uuid), user.token_version, dt.timedelta(minutes=s.access_token_expire_minutes), family
     )
     refresh, jti, expires = security.issue(
         "refresh", str(user.uuid), user.token_version, dt.timedelta(days=s.refresh_token_expire_days), family
@@ -55,10 +57,9 @@ async def login(email: str, password: str) -> User:
     doubles with each further failure (capped at 15 minutes) and clears on success."""
     s = get_settings()
     user = await User.objects().where(User.email == normalise_email(email)).first()
-    if user and user.locked_until and user.locked_until > security.now():
-        wait = int((user.locked_until - security.now()).total_seconds()) + 1
-        raise ApiError(
-            429,
+    if user and user.locked_until and user.locked_until > now():
+        wait = int((user.locked_until - now()).total_seconds()) + 1
+        raise DomainError(
             "too_many_attempts",
             f"Too many failed logins; try again in {wait} seconds.",
             {"Retry-After": str(wait)},
@@ -70,15 +71,15 @@ async def login(email: str, password: str) -> User:
             values = {User.failed_logins: failures}
             if failures >= s.login_max_failures:
                 seconds = min(900, s.login_lock_seconds * 2 ** (failures - s.login_max_failures))
-                values[User.locked_until] = security.now() + dt.timedelta(seconds=seconds)
+                values[User.locked_until] = now() + dt.timedelta(seconds=seconds)
             await User.update(values).where(User.id == user.id)
         raise unauthorized("Wrong email or password.")
     if not user.is_active:
-        raise ApiError(403, "inactive", "This account is disabled.")
-    await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login: security.now()}).where(
+        raise DomainError("inactive", "This account is disabled.")
+    await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login: now()}).where(
         User.id == user.id
     )
-    user.last_login = security.now()
+    user.last_login = now()
     return user
 
 
@@ -87,6 +88,11 @@ async def user_from_access(token: str) -> User:
     user = await User.objects().where(User.uuid == _uuid(claims["sub"])).first()
     if not user or not user.is_active or claims.get("ver") != user.token_version:
         raise unauthorized("The token is no longer valid; log in again.")
+    family = claims.get("fam")
+    if family and await RefreshToken.exists().where(
+        (RefreshToken.family == _uuid(family)) & (RefreshToken.revoked == True)  # noqa: E712 (SQL, not Python)
+    ):
+        raise unauthorized("This login was ended; log in again.")
     return user
 
 
@@ -101,7 +107,7 @@ async def refresh(token: str) -> Tokens:
         await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == row.family)
         raise unauthorized("This refresh token was already used; log in again.")
     spent = (
-        await RefreshToken.update({RefreshToken.used_at: security.now()})
+        await RefreshToken.update({RefreshToken.used_at: now()})
         .where((RefreshToken.id == row.id) & (RefreshToken.used_at.is_null()))
         .returning(RefreshToken.id)
     )
@@ -116,25 +122,25 @@ async def refresh(token: str) -> Tokens:
 
 async def change_password(user: User, current: str, new: str) -> None:
     if not await security.verify_password(user.password_hash, current):
-        raise ApiError(400, "wrong_password", "The current password is not correct.")
+        raise DomainError("wrong_password", "The current password is not correct.")
     await User.update(
         {
             User.password_hash: await security.hash_password(new),
             User.token_version: User.token_version + 1,
-            User.updated_at: security.now(),
+            User.updated_at: now(),
         }
     ).where(User.id == user.id)
     await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.user == user.id)
 
 
 async def update_profile(user: User, full_name: str | None, email: str | None) -> User:
-    values = {User.updated_at: security.now()}
+    values = {User.updated_at: now()}
     if full_name is not None:
         values[User.full_name] = full_name.strip()
     if email is not None:
         email = normalise_email(email)
         if email != user.email and await User.exists().where(User.email == email):
-            raise ApiError(409, "email_taken", "An account with this email already exists.")
+            raise DomainError("email_taken", "An account with this email already exists.")
         values[User.email] = email
     await User.update(values).where(User.id == user.id)
     return await User.objects().where(User.id == user.id).first()

@@ -8,7 +8,7 @@ from litestar.response import Template
 
 import effects
 from app.auth.tables import User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 from app.web.pages import LOGIN_REQUIRED, page
 
@@ -35,7 +35,7 @@ class BatchPages(Controller):
     async def batch_page(self, request: Request, user: User, batch_id: str) -> Template:
         try:
             batch = await services.to_schema(await services.get_owned(user, batch_id))
-        except ApiError:
+        except DomainError:
             return page(request, "not_found.html", user=user, status=404)
         return page(
             request,

@@ -16,13 +16,13 @@ import anyio
 from litestar.datastructures import UploadFile
 
 import effects
-from app.auth.security import now
 from app.auth.tables import User
 from app.jobs import services as jobs
-from app.jobs.tables import ImageJob, JobStatus, JobStyle
+from app.jobs.tables import ImageJob, JobStatus
 from app.lib import storage
+from app.lib.clock import now
 from app.lib.db import locked, write_transaction
-from app.lib.errors import ApiError, from_effects, not_found
+from app.lib.errors import DomainError, from_effects, not_found
 from app.lib.settings import get_settings
 from effects import io as image_io
 
@@ -133,18 +133,16 @@ def _size(upload: UploadFile) -> int:
 def check_limits(files: list[UploadFile]) -> None:
     s = get_settings()
     if not files:
-        raise ApiError(400, "missing_files", "Attach the photos as multipart fields named 'files' (one per photo).")
+        raise DomainError("missing_files", "Attach the photos as multipart fields named 'files' (one per photo).")
     if len(files) > s.batch_max_photos:
-        raise ApiError(
-            422,
+        raise DomainError(
             "too_many_photos",
             f"A batch takes at most {s.batch_max_photos} photos; you sent {len(files)}. "
             "Split them into several batches.",
         )
     total = sum(_size(f) for f in files)
     if total > s.batch_max_bytes:
-        raise ApiError(
-            413,
+        raise DomainError(
             "batch_too_large",
             f"The photos add up to {total / 1048576:.0f} MB; a batch takes at most {s.batch_max_mb} MB.",
         )
@@ -157,8 +155,7 @@ async def _open_batch(user: User, style: str, params: dict, preset: str | None, 
     async with write_transaction(Batch):
         await locked(User.select(User.id).where(User.id == user.id))
         if await in_flight(user) >= limit:
-            raise ApiError(
-                429,
+            raise DomainError(
                 "too_many_batches",
                 f"You already have {limit} batches rendering; wait until one finishes, then send this one.",
             )
@@ -174,19 +171,19 @@ async def _refused_job(
     batch goes on. The bytes are kept when they are a recognisable picture format (the person
     can download what they sent, and retry)."""
     job_uuid = uuid.uuid4()
-    path = get_settings().upload_dir / f"{job_uuid}.rejected"
+    path = get_settings().uploads / f"{job_uuid}.rejected"
     try:
         fmt = jobs.check_upload(data, filename)
         path = storage.original_path(str(job_uuid), fmt)
         await anyio.to_thread.run_sync(image_io.write_atomic, path, data)
-    except (ApiError, effects.EffectsError):
+    except (DomainError, effects.EffectsError):
         pass
     job = ImageJob(
         uuid=job_uuid,
         user=user.id,
         original_filename=jobs.safe_filename(filename),
         original_path=str(path),
-        style=JobStyle(style.upper()).value,
+        style=style,
         params_json=json.dumps(params),
         status=JobStatus.FAILED.value,
         error_message=f"This photo was not accepted: {reason.rstrip('.')}.",
@@ -216,7 +213,7 @@ async def create(
             data = await upload.read()
             try:
                 job = await jobs.create(user, data, upload.filename, style, params, pool, batch=str(batch.uuid))
-            except ApiError as exc:
+            except DomainError as exc:
                 job = await _refused_job(user, batch, data, upload.filename, style, params, exc.message, size)
             else:
                 runner.submit(str(job.uuid))
@@ -248,13 +245,11 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
     if job.batch != batch.uuid:
         raise not_found("job in this batch")
     if _plain(job.status) != JobStatus.FAILED.value:
-        raise ApiError(
-            409, "not_failed", f"Only a failed photo can be retried; this one is {_plain(job.status).lower()}."
+        raise DomainError(
+            "not_failed", f"Only a failed photo can be retried; this one is {_plain(job.status).lower()}."
         )
     if not pathlib.Path(job.original_path).is_file():
-        raise ApiError(
-            409, "not_retryable", f"{job.error_message} Nothing was stored to retry: upload the photo again."
-        )
+        raise DomainError("not_retryable", f"{job.error_message} Nothing was stored to retry: upload the photo again.")
     s = get_settings()
     try:
         size = await pool.run(
@@ -282,7 +277,7 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
         .returning(ImageJob.id)
     )
     if not requeued:
-        raise ApiError(409, "not_failed", "This photo is already being retried.")
+        raise DomainError("not_failed", "This photo is already being retried.")
     runner.submit(str(job.uuid))
     return await ImageJob.objects().where(ImageJob.id == job.id).first()
 
@@ -356,5 +351,5 @@ async def zip_of(user: User, batch_uuid: str) -> tuple[Batch, list[tuple[str, st
     batch = await get_owned(user, batch_uuid)
     entries = zip_entries(await _rows(batch))
     if not entries:
-        raise ApiError(409, "not_ready", "No photo of this batch is finished yet; download when one is done.")
+        raise DomainError("not_ready", "No photo of this batch is finished yet; download when one is done.")
     return batch, entries

@@ -5,20 +5,23 @@ from __future__ import annotations
 import pathlib
 
 from litestar import Controller, Request, delete, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.response import File
 
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
-from app.lib.errors import ApiError, bad_request
+from app.lib.errors import DomainError, bad_request
+from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
+from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 
 from . import services
+from .deps import provide_owned_job
+from .runner import JobRunner
 from .schemas import Job, JobPage
-from .tables import JobStatus
+from .tables import ImageJob, JobStatus
 
 # the body limit is the file limit plus room for the other form fields
 UPLOAD_BODY_LIMIT = get_settings().max_file_bytes + 256 * 1024
@@ -27,7 +30,7 @@ UPLOAD_BODY_LIMIT = get_settings().max_file_bytes + 256 * 1024
 class ImageController(Controller):
     path = "/images"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
+    dependencies = {"user": Provide(provide_user), "job": Provide(provide_owned_job)}
 
     @post(
         "/transform",
@@ -35,38 +38,34 @@ class ImageController(Controller):
         request_max_body_size=UPLOAD_BODY_LIMIT,
         summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
     )
-    async def create_job(self, request: Request, user: User) -> Job:
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise bad_request("Attach the photo as the multipart field 'file'.", "missing_file")
+    async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
+        form = await read_form(request)
+        upload = upload_of(form, "file")
         style, params, _ = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
         data = await upload.read()
-        job = await services.create(user, data, upload.filename, style, params, request.app.state.pool)
-        request.app.state.runner.submit(str(job.uuid))
+        job = await services.create(user, data, upload.filename, style, params, pool)
+        runner.submit(str(job.uuid))
         return services.to_schema(job)
 
     @get("/", summary="Your jobs, newest first")
-    async def list_jobs(self, user: User, page: int = 1, per_page: int = 20) -> JobPage:
+    async def list_jobs(self, user: User, page: PageNumber = 1, per_page: PerPage = 20) -> JobPage:
         return await services.list_page(user, page, per_page)
 
     @get("/{job_id:str}", summary="One job")
-    async def get_job(self, user: User, job_id: str) -> Job:
-        return services.to_schema(await services.get_owned(user, job_id))
+    async def get_job(self, job: ImageJob) -> Job:
+        return services.to_schema(job)
 
     @get("/{job_id:str}/original", summary="Download the uploaded photo")
-    async def get_original(self, user: User, job_id: str) -> File:
-        job = await services.get_owned(user, job_id)
+    async def get_original(self, job: ImageJob) -> File:
         return _file(job.original_path, job.original_filename)
 
     @get("/{job_id:str}/thumbnail", summary="A small picture for the gallery")
-    async def get_thumbnail(self, user: User, job_id: str, kind: str = "auto") -> File:
-        job = await services.get_owned(user, job_id)
+    async def get_thumbnail(self, job: ImageJob, kind: str = "auto") -> File:
         done = str(job.status) == JobStatus.DONE.value
         which = "result" if (kind == "result" or (kind == "auto" and done)) else "original"
         path = storage.thumb_path(str(job.uuid), which)
         if not path.exists():
-            raise ApiError(409, "not_ready", "The result is not ready yet.")
+            raise DomainError("not_ready", "The result is not ready yet.")
         return File(
             path=path,
             media_type="image/jpeg",
@@ -75,30 +74,29 @@ class ImageController(Controller):
         )
 
     @get("/{job_id:str}/processed", summary="Download the result (size=hd for full size when payments are on)")
-    async def get_processed(self, user: User, job_id: str, size: str = "auto") -> File:
-        job = await services.get_owned(user, job_id)
+    async def get_processed(self, job: ImageJob, size: str = "auto") -> File:
         status = str(job.status)
         if status != JobStatus.DONE.value:
             reason = job.error_message if status == JobStatus.FAILED.value else f"it is {status.lower()}"
-            raise ApiError(409, "not_ready", f"The result is not available: {reason}.")
+            raise DomainError("not_ready", f"The result is not available: {reason}.")
         if size not in ("auto", "hd", "sd"):
             raise bad_request("size must be hd or sd.")
-        name = f"toonify-{job.style.lower()}-{services.safe_filename(job.original_filename)}"
+        name = f"toonify-{job.style}-{services.safe_filename(job.original_filename)}"
         path = job.output_path
         if get_settings().payments_enabled and not job.is_hd_unlocked:
             if size == "hd":
-                raise ApiError(402, "payment_required", "Unlock HD for this picture to download it at full size.")
+                raise DomainError("payment_required", "Unlock HD for this picture to download it at full size.")
             path = str(storage.sd_path(str(job.uuid), job.original_path))
         elif size == "sd":
             path = str(storage.sd_path(str(job.uuid), job.original_path))
         return _file(path, name)
 
     @delete("/{job_id:str}", status_code=204, summary="Delete a job and its files")
-    async def delete_job(self, user: User, job_id: str) -> None:
-        await services.delete(await services.get_owned(user, job_id))
+    async def delete_job(self, job: ImageJob) -> None:
+        await services.delete(job)
 
 
 def _file(path: str, filename: str) -> File:
     if not path or not pathlib.Path(path).is_file():  # e.g. a batch photo refused before it was stored
-        raise ApiError(404, "not_found", "This file is not stored on the server.")
+        raise DomainError("not_found", "This file is not stored on the server.")
     return File(path=path, filename=filename, media_type=storage.mime_of(path))

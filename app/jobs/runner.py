@@ -7,8 +7,9 @@ import logging
 import time
 
 import effects
-from app.auth.security import now
+from app.lib.clock import now
 from app.lib import storage
+from app.lib.errors import fault
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
 
@@ -50,7 +51,9 @@ class JobRunner:
         started: list[asyncio.Future] = []
 
         def on_start() -> None:  # a worker took the job: until now it was honestly QUEUED
-            started.append(asyncio.ensure_future(self._update(job_uuid, status=JobStatus.PROCESSING, progress=0.0)))
+            # followers hear of the start before any progress (the row is written meanwhile)
+            self.events.publish(job_uuid, status_event(job_uuid, JobStatus.PROCESSING.value, 0.0))
+            started.append(asyncio.ensure_future(self._write(job_uuid, status=JobStatus.PROCESSING, progress=0.0)))
 
         def on_progress(msg: dict) -> None:
             if "frame" in msg:
@@ -78,7 +81,7 @@ class JobRunner:
                 dst=str(out),
                 sd=str(storage.sd_path(job_uuid, job.original_path)),
                 thumb=str(storage.thumb_path(job_uuid, "result")),
-                style=str(job.style).lower(),
+                style=job.style,
                 params=params_of(job),
                 quality=s.default_output_quality,
                 max_dimension=s.max_image_dimension,
@@ -93,6 +96,9 @@ class JobRunner:
             error = f"Rendering failed: {exc}. Please try again."
         except TaskFailed:
             error = "Rendering failed because of an internal error. Please try again."
+        except OSError as exc:
+            known = fault(exc)
+            error = f"Rendering failed: {known.message if known else 'the result could not be written.'}"
         await asyncio.gather(*started, return_exceptions=True)  # PROCESSING is written before the outcome
         if error:
             await self._fail(job_uuid, error)
@@ -117,10 +123,13 @@ class JobRunner:
         log.warning("job %s failed: %s", job_uuid, message)
         await self._update(job_uuid, status=JobStatus.FAILED, error_message=message, processed_at=now())
 
-    async def _update(self, job_uuid: str, status: JobStatus, **values) -> None:
-        """Write a status change (and other columns) and tell the job's followers."""
+    async def _write(self, job_uuid: str, status: JobStatus, **values) -> None:
         values["status"] = status.value
         await ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()}).where(ImageJob.uuid == job_uuid)
+
+    async def _update(self, job_uuid: str, status: JobStatus, **values) -> None:
+        """Write a status change (and other columns) and tell the job's followers."""
+        await self._write(job_uuid, status, **values)
         progress = values.get("progress", 1.0 if status == JobStatus.DONE else 0.0)
         self.events.publish(job_uuid, status_event(job_uuid, status.value, progress, values.get("error_message")))
 

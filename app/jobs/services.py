@@ -12,18 +12,19 @@ import effects
 from effects import io
 from app.auth.tables import User
 from app.lib import storage
-from app.lib.errors import ApiError, bad_request, from_effects, not_found
+from app.lib.errors import DomainError, bad_request, from_effects, not_found
+from app.lib.inputs import MAX_PAGE, parse_json
 from app.lib.settings import get_settings
 
 from .schemas import Job, JobLinks, JobPage
-from .tables import ImageJob, JobStatus, JobStyle
+from .tables import ImageJob, JobStatus
 
 THUMB_SIDE = 360
 
 
 def parse_style(raw: str | None) -> str:
     if not raw:
-        raise ApiError(422, "invalid_style", f"Choose a style: {', '.join(effects.STYLES)}.")
+        raise DomainError("invalid_style", f"Choose a style: {', '.join(effects.STYLES)}.")
     try:
         return effects.style_name(raw)
     except effects.UnknownStyle as exc:
@@ -36,10 +37,7 @@ def parse_params(style: str, raw: str | dict | None) -> dict:
     elif isinstance(raw, dict):
         values = raw
     else:
-        try:
-            values = json.loads(raw)
-        except (json.JSONDecodeError, TypeError):
-            raise ApiError(422, "invalid_params", 'params must be a JSON object, e.g. {"colors": 8}.') from None
+        values = parse_json(raw, "params", code="invalid_params", example=' Send a JSON object, e.g. {"colors": 8}.')
     try:
         return effects.validate(style, values)
     except effects.EffectsError as exc:
@@ -50,17 +48,19 @@ def check_upload(data: bytes, filename: str) -> str:
     """Cheap checks on the event loop (no pixel decoding): size, format, header size, truncation.
     Returns the sniffed format."""
     s = get_settings()
+    if not data:
+        raise DomainError("empty_file", "The file is empty: choose a photo.")
     if len(data) > s.max_file_bytes:
-        raise ApiError(413, "file_too_large", f"The file is larger than the {s.max_file_size_mb} MB limit.")
+        raise DomainError("file_too_large", f"The file is larger than the {s.max_file_size_mb} MB limit.")
     ext = pathlib.PurePath(filename or "").suffix.lower().lstrip(".")
     if ext and ext not in s.allowed_extensions:
-        raise ApiError(415, "unsupported_type", f"{ext.upper()} files are not supported: upload JPEG, PNG or WebP.")
+        raise DomainError("unsupported_type", f"{ext.upper()} files are not supported: upload JPEG, PNG or WebP.")
     try:
         fmt = io.inspect(data, s.max_image_pixels)
     except effects.InvalidImage as exc:
         raise from_effects(exc) from None
     if fmt.replace("jpeg", "jpg") not in s.allowed_extensions and fmt not in s.allowed_extensions:
-        raise ApiError(415, "unsupported_type", f"{fmt.upper()} uploads are turned off on this server.")
+        raise DomainError("unsupported_type", f"{fmt.upper()} uploads are turned off on this server.")
     return fmt
 
 
@@ -95,7 +95,7 @@ async def create(
             user=user.id,
             original_filename=safe_filename(filename),
             original_path=str(path),
-            style=JobStyle(style.upper()).value,
+            style=style,
             params_json=json.dumps(params),
             status=JobStatus.QUEUED.value,
             width=size["width"],
@@ -105,10 +105,10 @@ async def create(
         )
         await job.save()
     except effects.EffectsError as exc:
-        storage.remove(paths)
+        storage.discard(paths)
         raise from_effects(exc) from None
     except BaseException:
-        storage.remove(paths)
+        storage.discard(paths)
         raise
     return job
 
@@ -125,9 +125,17 @@ async def get_owned(user: User, job_uuid: str) -> ImageJob:
     return job
 
 
+async def reload(job: ImageJob) -> ImageJob:
+    """The job's row as it is now; a job deleted meanwhile is not found."""
+    fresh = await ImageJob.objects().where(ImageJob.id == job.id).first()
+    if fresh is None:
+        raise not_found()
+    return fresh
+
+
 async def list_page(user: User, page: int, per_page: int) -> JobPage:
-    if page < 1 or not 1 <= per_page <= 100:
-        raise bad_request("page must be 1 or more and per_page between 1 and 100.")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
+        raise bad_request(f"page must be 1 to {MAX_PAGE} and per_page between 1 and 100.")
     total = await ImageJob.count().where(ImageJob.user == user.id)
     rows = await (
         ImageJob.objects()
@@ -141,8 +149,9 @@ async def list_page(user: User, page: int, per_page: int) -> JobPage:
 
 
 async def delete(job: ImageJob) -> None:
-    await ImageJob.delete().where(ImageJob.id == job.id)
-    storage.remove(storage.all_paths(str(job.uuid), job.original_path))
+    """The row and its files go together: if either cannot go, both stay."""
+    with storage.deleting(storage.all_paths(str(job.uuid), job.original_path)):
+        await ImageJob.delete().where(ImageJob.id == job.id)
 
 
 def params_of(job: ImageJob) -> dict:
@@ -158,7 +167,7 @@ def to_schema(job: ImageJob) -> Job:
     copied = {name: getattr(job, name) for name in _SAME_NAMED}
     return Job(
         uuid=u,
-        style=_plain(job.style).lower(),
+        style=job.style,
         params=params_of(job),
         status=_plain(job.status),
         links=links,
@@ -175,3 +184,13 @@ _SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in _CONVERTED)
 def _plain(value) -> str:
     """Enum members and the strings read back from the database alike."""
     return getattr(value, "value", value)
+
+
+async def is_hd_unlocked(job_id: int) -> bool:
+    row = await ImageJob.select(ImageJob.is_hd_unlocked).where(ImageJob.id == job_id).first()
+    return bool(row and row["is_hd_unlocked"])
+
+
+async def set_hd_unlocked(job_id: int, unlocked: bool) -> None:
+    """The HD flag follows the job's payments; the payment service calls this inside its transaction."""
+    await ImageJob.update({ImageJob.is_hd_unlocked: unlocked}).where(ImageJob.id == job_id)

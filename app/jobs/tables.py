@@ -13,15 +13,6 @@ from piccolo.table import Table
 from app.auth.tables import User
 
 
-class JobStyle(str, enum.Enum):
-    CARTOON = "CARTOON"
-    SKETCH = "SKETCH"
-    COLOR_PENCIL = "COLOR_PENCIL"
-    OIL_PAINTING = "OIL_PAINTING"
-    WATERCOLOR = "WATERCOLOR"
-    POP_ART = "POP_ART"
-
-
 class JobStatus(str, enum.Enum):
     QUEUED = "QUEUED"
     PROCESSING = "PROCESSING"
@@ -35,7 +26,7 @@ class ImageJob(Table, tablename="image_jobs"):
     original_filename = Varchar(length=255, help_text="As the client named it; never used as a path.")
     original_path = Varchar(length=500)
     output_path = Varchar(length=500, null=True, default=None)
-    style = Varchar(length=20, choices=JobStyle)
+    style = Varchar(length=50, help_text="A name from effects.STYLES, checked by the service (no list here).")
     params_json = JSON(default="{}")
     status = Varchar(length=12, choices=JobStatus, default=JobStatus.QUEUED, index=True)
     progress = Float(default=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from urllib.parse import unquote, urlparse
 
 from piccolo.engine.postgres import PostgresEngine
@@ -14,15 +15,18 @@ def make_engine(url: str | None = None):
     url = url or get_settings().database_url
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(
-            config={
-                "host": parsed.hostname or "127.0.0.1",
-                "port": parsed.port or 5432,
-                "user": unquote(parsed.username or "postgres"),
-                "password": unquote(parsed.password or ""),
-                "database": (parsed.path or "/postgres").lstrip("/"),
-            }
-        )
+        # the engine connects once when made and only warns if it cannot: check() says it clearly
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return PostgresEngine(
+                config={
+                    "host": parsed.hostname or "127.0.0.1",
+                    "port": parsed.port or 5432,
+                    "user": unquote(parsed.username or "postgres"),
+                    "password": unquote(parsed.password or ""),
+                    "database": (parsed.path or "/postgres").lstrip("/"),
+                }
+            )
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         import pathlib
@@ -33,13 +37,37 @@ def make_engine(url: str | None = None):
     raise SystemExit(f"TOONIFY_DATABASE_URL must be sqlite:///path or postgresql://..., not {url!r}")
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or used; the message is one sentence for an operator."""
+
+
+def describe(url: str) -> str:
+    """The database URL without its password, for messages."""
+    parsed = urlparse(url)
+    if parsed.password:
+        parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))
+    return parsed.geturl()
+
+
+async def check(url: str | None = None) -> None:
+    """Connect once, or raise DatabaseUnavailable saying which database and why."""
+    url = url or get_settings().database_url
+    engine = make_engine(url)
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception as exc:  # driver errors vary (OSError, asyncpg, sqlite3): all mean the same here
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot use the database {describe(url)}: {reason}") from None
+
+
 async def migrate() -> None:
     """Apply every pending Piccolo migration (all apps)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    await check()
     result = await run_forwards(app_name="all", fake=False)
     if not result.success:
-        raise SystemExit(f"database migration failed: {result.message}")
+        raise DatabaseUnavailable(f"database migration failed: {result.message}")
 
 
 def write_transaction(table):

@@ -143,8 +143,11 @@ class Lane:
             else:
                 kind_name, message, code = payload
                 exc_type = getattr(effects, kind_name, None)
+                exc: Exception
                 if isinstance(exc_type, type) and issubclass(exc_type, effects.EffectsError):
                     exc = exc_type(message, code) if kind_name == "InvalidImage" else exc_type(message)
+                elif kind_name == "OSError":
+                    exc = OSError(code, message)
                 else:
                     log.error("task %s failed in worker: %s", task.name, message)
                     exc = TaskFailed(message)

@@ -1,66 +1,49 @@
 """Settings: one typed object read from the environment (prefix TOONIFY_) once.
 
-Nothing else in the project reads os.environ. Names and defaults follow the original design.
+Nothing else in the project reads os.environ. Every field's default is written once, here in
+the dataclass; `TOONIFY_<FIELD NAME>` overrides it. Names and defaults follow the original
+design (its APP_ENV and DEBUG are not kept: nothing would read them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pathlib
 import secrets
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 PREFIX = "TOONIFY_"
 ALLOWED_JWT_ALGORITHMS = ("HS256", "HS384", "HS512")
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(PREFIX + name)
-    return default if value in (None, "") else value
-
-
-def _int(name: str, default: int) -> int:
-    raw = _env(name)
-    try:
-        return default if raw is None else int(raw)
-    except ValueError:
-        raise SystemExit(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
-
-
-def _list(name: str, default: list[str]) -> list[str]:
-    raw = _env(name)
-    if raw is None:
-        return default
-    if raw.strip().startswith("["):
-        return [str(x) for x in json.loads(raw)]
-    return [x.strip() for x in raw.split(",") if x.strip()]
+_CORES = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
 class Settings:
-    app_env: str = "local"
-    debug: bool = False
     data_dir: pathlib.Path = pathlib.Path("var")
-    # SQLite in the data folder unless a postgresql:// URL is given
+    # "" means derived from data_dir: SQLite in the data folder, uploads/ and processed/ inside it
     database_url: str = ""
+    upload_dir: pathlib.Path | None = None
+    processed_dir: pathlib.Path | None = None
+    # "" means generated once and kept (mode 600) in the data folder
     jwt_secret: str = ""
     jwt_algorithm: str = "HS256"
     access_token_expire_minutes: int = 60
     refresh_token_expire_days: int = 7
-    cors_origins: list[str] = field(default_factory=list)
-    upload_dir: pathlib.Path = pathlib.Path("var/uploads")
-    processed_dir: pathlib.Path = pathlib.Path("var/processed")
+    cors_origins: list[str] = field(default_factory=lambda: ["http://localhost:8000", "http://127.0.0.1:8000"])
     max_file_size_mb: int = 10
     allowed_extensions: list[str] = field(default_factory=lambda: ["jpg", "jpeg", "png", "webp"])
     default_output_quality: int = 85
     max_image_dimension: int = 4096
     max_image_pixels: int = 50_000_000
-    pool_size: int = 2  # full-resolution job workers
-    preview_workers: int = 2  # live-preview workers, a separate lane so previews never wait behind jobs
+    pool_size: int = _CORES  # full-resolution job workers
+    preview_workers: int = _CORES  # live-preview workers: their own lane, so previews never wait behind jobs
     preview_size: int = 1024
     ws_idle_timeout: int = 300
+    body_timeout: int = 30  # seconds a client may take to send a request body (slow uploads are cut)
+    batch_body_timeout: int = 600  # the same for POST /batches (up to batch_max_mb of photos)
     login_max_failures: int = 5
     login_lock_seconds: int = 30
     # payments: on only when both secrets are set
@@ -92,12 +75,33 @@ class Settings:
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
 
+    @property
+    def uploads(self) -> pathlib.Path:
+        return self.upload_dir or self.data_dir / "uploads"
+
+    @property
+    def processed(self) -> pathlib.Path:
+        return self.processed_dir or self.data_dir / "processed"
+
+
+def _parse(name: str, kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind.startswith("list"):
+            if raw.strip().startswith("["):
+                return [str(x) for x in json.loads(raw)]
+            return [x.strip() for x in raw.split(",") if x.strip()]
+        if "Path" in kind:
+            return pathlib.Path(raw).resolve()
+    except (ValueError, json.JSONDecodeError):
+        raise SystemExit(f"{PREFIX}{name.upper()} is not valid: {raw!r}") from None
+    return raw
+
 
 def _jwt_secret(data_dir: pathlib.Path) -> str:
-    """The configured secret, else one generated once and kept (mode 600) in the data folder."""
-    configured = _env("JWT_SECRET")
-    if configured:
-        return configured
+    """A secret generated once and kept (mode 600) in the data folder."""
     path = data_dir / "jwt_secret"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -107,48 +111,40 @@ def _jwt_secret(data_dir: pathlib.Path) -> str:
     return path.read_text().strip()
 
 
-def load_settings() -> Settings:
-    data_dir = pathlib.Path(_env("DATA_DIR", "var")).resolve()
-    cores = os.cpu_count() or 1
-    algorithm = _env("JWT_ALGORITHM", "HS256")
-    if algorithm not in ALLOWED_JWT_ALGORITHMS:
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        raw = env.get(PREFIX + f.name.upper())
+        if raw not in (None, ""):
+            values[f.name] = _parse(f.name, f.type, raw)
+    s = Settings(**values)
+    data_dir = s.data_dir.resolve()
+    if s.jwt_algorithm not in ALLOWED_JWT_ALGORITHMS:
         raise SystemExit(f"{PREFIX}JWT_ALGORITHM must be one of {', '.join(ALLOWED_JWT_ALGORITHMS)}")
-    return Settings(
-        app_env=_env("APP_ENV", "local"),
-        debug=_env("DEBUG", "false").lower() in ("1", "true", "yes"),
+    return replace(
+        s,
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'toonify.sqlite3'}"),
-        jwt_secret=_jwt_secret(data_dir),
-        jwt_algorithm=algorithm,
-        access_token_expire_minutes=_int("ACCESS_TOKEN_EXPIRE_MINUTES", 60),
-        refresh_token_expire_days=_int("REFRESH_TOKEN_EXPIRE_DAYS", 7),
-        cors_origins=_list("CORS_ORIGINS", ["http://localhost:8000", "http://127.0.0.1:8000"]),
-        upload_dir=pathlib.Path(_env("UPLOAD_DIR", str(data_dir / "uploads"))).resolve(),
-        processed_dir=pathlib.Path(_env("PROCESSED_DIR", str(data_dir / "processed"))).resolve(),
-        max_file_size_mb=_int("MAX_FILE_SIZE_MB", 10),
-        allowed_extensions=[e.lower().lstrip(".") for e in _list("ALLOWED_EXTENSIONS", ["jpg", "jpeg", "png", "webp"])],
-        default_output_quality=_int("DEFAULT_OUTPUT_QUALITY", 85),
-        max_image_dimension=_int("MAX_IMAGE_DIMENSION", 4096),
-        max_image_pixels=_int("MAX_IMAGE_PIXELS", 50_000_000),
-        pool_size=_int("POOL_SIZE", cores),
-        preview_workers=_int("PREVIEW_WORKERS", cores),
-        preview_size=_int("PREVIEW_SIZE", 1024),
-        ws_idle_timeout=_int("WS_IDLE_TIMEOUT", 300),
-        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
-        login_lock_seconds=_int("LOGIN_LOCK_SECONDS", 30),
-        stripe_secret_key=_env("STRIPE_SECRET_KEY", ""),
-        stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY", ""),
-        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", ""),
-        stripe_api_base=_env("STRIPE_API_BASE", ""),
-        hd_price_cents=_int("HD_PRICE_CENTS", 299),
-        currency=_env("CURRENCY", "usd").lower(),
-        sd_max_side=_int("SD_MAX_SIDE", 1024),
-        batch_max_photos=_int("BATCH_MAX_PHOTOS", 50),
-        batch_max_mb=_int("BATCH_MAX_MB", 200),
-        batches_in_flight=_int("BATCHES_IN_FLIGHT", 3),
+        database_url=s.database_url or f"sqlite:///{data_dir / 'toonify.sqlite3'}",
+        jwt_secret=s.jwt_secret or _jwt_secret(data_dir),
+        allowed_extensions=[e.lower().lstrip(".") for e in s.allowed_extensions],
+        currency=s.currency.lower(),
     )
 
 
-@lru_cache(maxsize=1)
+_current: Settings | None = None
+
+
 def get_settings() -> Settings:
-    return load_settings()
+    """The one settings object, read from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current
+
+
+def override(**changes: Any) -> Settings:
+    """Command-line flags (`--workers`) win over the environment for this process."""
+    global _current
+    _current = replace(get_settings(), **changes)
+    return _current

@@ -169,5 +169,7 @@ def worker_main(conn: Connection, niceness: int) -> None:
             conn.send(("done", task_id, result))
         except effects.EffectsError as exc:
             conn.send(("error", task_id, (type(exc).__name__, str(exc), getattr(exc, "code", None))))
+        except OSError as exc:  # storage faults keep their errno: the parent says what happened
+            conn.send(("error", task_id, ("OSError", exc.strerror or str(exc), exc.errno)))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
             conn.send(("error", task_id, ("internal", f"{type(exc).__name__}: {exc}", None)))

@@ -7,7 +7,7 @@ from litestar import WebSocket
 from app.auth import services
 from app.auth.deps import ACCESS_COOKIE, API_TOKEN_PREFIX, same_origin, token_from
 from app.auth.tables import User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -40,6 +40,6 @@ async def authenticate(socket: WebSocket) -> User | None:
                 return None
             return user
         return await services.user_from_access(token)
-    except ApiError:
+    except DomainError:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="invalid or expired token")
         return None

@@ -11,10 +11,11 @@ from litestar.exceptions import WebSocketDisconnect
 
 from effects import io
 from app.jobs import services as jobs
+from app.jobs.events import JobEvents
 from app.jobs.runner import status_event
 from app.jobs.tables import JobStatus
 from app.lib import storage
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
 from .frames import error, pack
@@ -64,22 +65,21 @@ async def _drain(socket: WebSocket) -> None:
 
 
 @websocket("/ws/jobs/{job_id:str}")
-async def job_socket(socket: WebSocket, job_id: str) -> None:
+async def job_socket(socket: WebSocket, job_id: str, events: JobEvents) -> None:
     user = await authenticate(socket)
     if user is None:
         return
     try:
         job = await jobs.get_owned(user, job_id)
-    except ApiError:
+    except DomainError:
         await socket.send_text(json.dumps(error("not_found", "No such job.")))
         await socket.close(code=CLOSE_NOT_FOUND, reason="not found")
         return
     key = str(job.uuid)
-    events = socket.app.state.events
     follower = events.follow(key)  # before re-reading the row, so no event falls in between
     reader = asyncio.create_task(_drain(socket))
     try:
-        job = await jobs.get_owned(user, key)
+        job = await jobs.reload(job)
         if str(job.status) in TERMINAL:
             await _finish(socket, job)
             return
@@ -99,11 +99,11 @@ async def job_socket(socket: WebSocket, job_id: str) -> None:
                 header = {k: v for k, v in event.items() if k != "data"}
                 await socket.send_bytes(pack({**header, "render_ms": None}, event["data"]))
             elif event["status"] in TERMINAL:
-                await _finish(socket, await jobs.get_owned(user, key))
+                await _finish(socket, await jobs.reload(job))
                 return
             else:
                 await socket.send_text(json.dumps(event))
-    except (WebSocketDisconnect, ApiError, RuntimeError, OSError):
+    except (WebSocketDisconnect, DomainError, RuntimeError, OSError):
         pass  # the client left, or the job was deleted while followed
     finally:
         events.unfollow(key, follower)

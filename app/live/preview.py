@@ -22,7 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 import effects
 from app.jobs import services as jobs
 from app.lib import storage
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError, from_effects
 from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
 
@@ -104,9 +104,8 @@ class PreviewSession:
     async def on_image(self, data: bytes) -> None:
         try:
             fmt = jobs.check_upload(data, "")
-        except ApiError as exc:
-            code = "image_too_large" if exc.status == 413 else "invalid_image"
-            await self.fail(code, exc.message)
+        except DomainError as exc:
+            await self.fail(exc.ws_code, exc.message)
             return
         path = storage.sessions_dir() / f"{self.id}-{self.version + 1}.{storage.EXT[fmt]}"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +117,7 @@ class PreviewSession:
     async def on_open(self, msg: dict) -> None:
         try:
             job = await jobs.get_owned(self.user, msg.get("job"))
-        except ApiError:
+        except DomainError:
             await self.fail("not_found", "No such job.")
             return
         if await self.load(pathlib.Path(job.original_path), temp=False):
@@ -145,7 +144,7 @@ class PreviewSession:
                 if isinstance(exc, WorkerCrashed):
                     await self.fail("internal", "The preview renderer restarted; send the image again.")
                 else:
-                    await self.fail("image_too_large" if exc.code == "image_too_large" else "invalid_image", str(exc))
+                    await self.fail(from_effects(exc).ws_code, str(exc))
                 return False
             self._drop_temp_source()
             self.source_path, self.source_is_temp = path, temp
@@ -228,8 +227,8 @@ class PreviewSession:
         try:
             data = await anyio.to_thread.run_sync(self.source_path.read_bytes)
             job = await jobs.create(self.user, data, self.source_name, request["style"], request["params"], self.pool)
-        except ApiError as exc:
-            await self.fail("invalid_image", exc.message, seq)
+        except DomainError as exc:
+            await self.fail(exc.ws_code, exc.message, seq)
             return
         except FileNotFoundError:
             await self.fail("not_found", "The source image is gone; open it again.", seq)

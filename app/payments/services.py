@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import logging
 
-import stripe
-
-from app.auth.security import now
+from app.lib.clock import now
 from app.auth.tables import User
 from app.jobs import services as jobs
-from app.jobs.tables import ImageJob, JobStatus
+from app.jobs.tables import JobStatus
 from app.lib.db import locked, write_transaction
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
 from . import gateway
@@ -34,12 +32,11 @@ TRANSITIONS = {
     S.CANCELED.value: set(),
     S.REFUNDED.value: set(),
 }
-STRIPE_STATUS = {"succeeded": S.SUCCEEDED.value, "canceled": S.CANCELED.value}
 
 
 def require_enabled() -> None:
     if not get_settings().payments_enabled:
-        raise ApiError(404, "payments_disabled", "Payments are not enabled on this server; downloads are free.")
+        raise DomainError("payments_disabled", "Payments are not enabled on this server; downloads are free.")
 
 
 def to_schema(payment: Payment, job_uuid: str, client_secret: str | None = None, unlocked: bool = False) -> PaymentOut:
@@ -61,9 +58,9 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
     s = get_settings()
     job = await jobs.get_owned(user, job_uuid)
     if job.status != JobStatus.DONE.value:
-        raise ApiError(409, "not_ready", "The picture is not finished yet; unlock it once it is done.")
+        raise DomainError("not_ready", "The picture is not finished yet; unlock it once it is done.")
     if job.is_hd_unlocked:
-        raise ApiError(409, "already_unlocked", "HD is already unlocked for this picture.")
+        raise DomainError("already_unlocked", "HD is already unlocked for this picture.")
     open_payment = (
         await Payment.objects()
         .where((Payment.job == job.id) & Payment.status.is_in([S.PENDING.value, S.FAILED.value]))
@@ -72,12 +69,12 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
     )
     if open_payment is not None:
         intent = await gateway.retrieve_intent(open_payment.gateway_reference)
-        finished = STRIPE_STATUS.get(intent.status)
+        finished = intent.status
         if finished is None:
             return to_schema(open_payment, str(job.uuid), intent.client_secret)
-        await apply(open_payment.id, finished, "create", None, _brief(intent))  # a missed webhook
+        await apply(open_payment.id, finished, "create", None, intent.brief())  # a missed webhook
         if finished == S.SUCCEEDED.value:
-            raise ApiError(409, "already_unlocked", "HD is already unlocked for this picture.")
+            raise DomainError("already_unlocked", "HD is already unlocked for this picture.")
     # The idempotency key counts only *closed* attempts, so requests racing to create the
     # job's payment all send the same key and Stripe answers them with one PaymentIntent.
     closed = await Payment.count().where(
@@ -89,7 +86,7 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
         {"job": str(job.uuid), "user": str(user.uuid)},
         idempotency_key=f"toonify-hd-{job.uuid}-{closed}",
     )
-    existing = await Payment.objects().where(Payment.gateway_reference == intent.id).first()
+    existing = await Payment.objects().where(Payment.gateway_reference == intent.reference).first()
     if existing is not None:
         return to_schema(existing, str(job.uuid), intent.client_secret)
     payment = Payment(
@@ -98,15 +95,15 @@ async def create(user: User, job_uuid: str) -> PaymentOut:
         amount=intent.amount,
         currency=intent.currency,
         status=S.PENDING.value,
-        gateway_reference=intent.id,
-        gateway_response=json.dumps(_brief(intent)),
+        gateway_reference=intent.reference,
+        gateway_response=json.dumps(intent.brief()),
     )
     try:
         async with write_transaction(Payment):
             await payment.save()
             await PaymentEvent(payment=payment.id, source="create", from_status=None, to_status=S.PENDING.value).save()
     except Exception:  # a concurrent create stored the same intent first
-        existing = await Payment.objects().where(Payment.gateway_reference == intent.id).first()
+        existing = await Payment.objects().where(Payment.gateway_reference == intent.reference).first()
         if existing is None:
             raise
         payment = existing
@@ -124,19 +121,17 @@ async def confirm(user: User, job_uuid: str) -> PaymentOut:
         .first()
     )
     if payment is None:
-        raise ApiError(404, "not_found", "There is no payment for this picture yet.")
+        raise DomainError("not_found", "There is no payment for this picture yet.")
     intent = await gateway.retrieve_intent(payment.gateway_reference)
-    meta = intent.metadata.to_dict() if intent.metadata else {}
-    if meta.get("job") != str(job.uuid) or meta.get("user") != str(user.uuid):
-        raise ApiError(409, "mismatch", "This payment does not belong to this picture.")
-    target = STRIPE_STATUS.get(intent.status)
+    if intent.metadata.get("job") != str(job.uuid) or intent.metadata.get("user") != str(user.uuid):
+        raise DomainError("mismatch", "This payment does not belong to this picture.")
+    target = intent.status
     if target == S.SUCCEEDED.value and (intent.amount_received or intent.amount) < payment.amount:
-        raise ApiError(409, "amount_mismatch", "The amount paid does not match the price.")
+        raise DomainError("amount_mismatch", "The amount paid does not match the price.")
     if target:
-        await apply(payment.id, target, "confirm", None, _brief(intent))
+        await apply(payment.id, target, "confirm", None, intent.brief())
     payment = await Payment.objects().where(Payment.id == payment.id).first()
-    unlocked = await ImageJob.select(ImageJob.is_hd_unlocked).where(ImageJob.id == job.id).first()
-    return to_schema(payment, str(job.uuid), None, unlocked["is_hd_unlocked"])
+    return to_schema(payment, str(job.uuid), None, await jobs.is_hd_unlocked(job.id))
 
 
 async def apply(payment_id: int, target: str, source: str, event_id: str | None, response: dict | None) -> bool:
@@ -164,51 +159,29 @@ async def apply(payment_id: int, target: str, source: str, event_id: str | None,
             values[Payment.gateway_response] = json.dumps(response)
         await Payment.update(values).where(Payment.id == payment.id)
         unlocked = await Payment.exists().where((Payment.job == payment.job) & (Payment.status == S.SUCCEEDED.value))
-        await ImageJob.update({ImageJob.is_hd_unlocked: unlocked}).where(ImageJob.id == payment.job)
+        await jobs.set_hd_unlocked(payment.job, unlocked)
     return True
-
-
-WEBHOOK_TARGETS = {
-    "payment_intent.succeeded": S.SUCCEEDED.value,
-    "payment_intent.payment_failed": S.FAILED.value,
-    "payment_intent.canceled": S.CANCELED.value,
-    "charge.refunded": S.REFUNDED.value,
-}
 
 
 async def handle_webhook(payload: bytes, signature: str | None) -> dict:
     require_enabled()
-    try:
-        event = gateway.verify_event(payload, signature)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
-        raise ApiError(400, "bad_signature", f"The webhook signature is not valid: {exc}") from None
-    target = WEBHOOK_TARGETS.get(event.get("type"))
-    if target is None:
+    event = gateway.verify_event(payload, signature)
+    if event.status is None or event.reference is None:
         return {"received": True, "handled": False}
-    obj = event.get("data", {}).get("object", {})
-    intent_id = obj.get("payment_intent") if event["type"] == "charge.refunded" else obj.get("id")
-    if event["type"] == "charge.refunded" and not obj.get("refunded") and obj.get("amount_refunded", 0) <= 0:
-        return {"received": True, "handled": False}
-    payment = await Payment.objects().where(Payment.gateway_reference == str(intent_id)).first()
+    payment = await Payment.objects().where(Payment.gateway_reference == event.reference).first()
     if payment is None:
-        log.info("webhook %s for an unknown payment intent %s", event.get("id"), intent_id)
+        log.info("webhook %s for an unknown payment %s", event.id, event.reference)
         return {"received": True, "handled": False}
-    if target == S.SUCCEEDED.value and obj.get("amount_received", obj.get("amount")) != payment.amount:
-        log.warning(
-            "webhook %s: amount %s does not match payment %s", event.get("id"), obj.get("amount_received"), payment.uuid
-        )
+    if event.status == S.SUCCEEDED.value and event.amount != payment.amount:
+        log.warning("webhook %s: amount %s does not match payment %s", event.id, event.amount, payment.uuid)
         return {"received": True, "handled": False}
     try:
         changed = await apply(
-            payment.id, target, "webhook", event.get("id"), {"event": event.get("type"), "object": obj.get("id")}
+            payment.id, event.status, "webhook", event.id or None, {"event": event.kind, "object": event.reference}
         )
     except Exception:
         # a concurrent delivery of the same event won the unique event id: nothing to do twice
-        if await PaymentEvent.exists().where(PaymentEvent.event_id == event.get("id")):
+        if event.id and await PaymentEvent.exists().where(PaymentEvent.event_id == event.id):
             return {"received": True, "handled": False, "duplicate": True}
         raise
     return {"received": True, "handled": changed}
-
-
-def _brief(intent) -> dict:
-    return {"id": intent.id, "status": intent.status, "amount": intent.amount, "currency": intent.currency}

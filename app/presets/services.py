@@ -7,11 +7,11 @@ import uuid
 from typing import Any
 
 import effects
-from app.auth.security import now
 from app.auth.tables import User
 from app.jobs import services as jobs
+from app.lib.clock import now
 from app.lib.db import write_transaction
-from app.lib.errors import ApiError, from_effects, not_found
+from app.lib.errors import DomainError, from_effects, not_found
 
 from . import builtin
 from .schemas import PresetOut
@@ -36,7 +36,7 @@ def usable_params(style: str, stored: dict[str, Any]) -> dict[str, Any]:
     try:
         return effects.validate(style, {k: v for k, v in stored.items() if k in known})
     except effects.EffectsError as exc:
-        raise ApiError(422, "invalid_preset", f"This preset no longer fits the {style} style: {exc}") from None
+        raise DomainError("invalid_preset", f"This preset no longer fits the {style} style: {exc}") from None
 
 
 def to_schema(row: Preset) -> PresetOut:
@@ -50,7 +50,7 @@ def _style(raw: str | None) -> str:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise ApiError(422, "invalid_name", "Give the preset a name.")
+        raise DomainError("invalid_name", "Give the preset a name.")
     return name
 
 
@@ -66,14 +66,14 @@ async def list_for(user: User, style: str | None) -> list[PresetOut]:
 
 async def _check_name_free(user: User, style: str, name: str, except_id: int | None = None) -> None:
     if builtin.by_name(style, name):
-        raise ApiError(409, "name_taken", f"{name!r} is a built-in {effects.label(style)} preset; choose another name.")
+        raise DomainError("name_taken", f"{name!r} is a built-in {effects.label(style)} preset; choose another name.")
     query = Preset.exists().where(
         (Preset.user == user.id) & (Preset.style == style) & (Preset.name_key == name.casefold())
     )
     if except_id is not None:
         query = query.where(Preset.id != except_id)
     if await query:
-        raise ApiError(409, "name_taken", f"You already have a {effects.label(style)} preset named {name!r}.")
+        raise DomainError("name_taken", f"You already have a {effects.label(style)} preset named {name!r}.")
 
 
 def _validated(style: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +88,7 @@ async def create(user: User, name: str, style: str, params: dict[str, Any]) -> P
     values = _validated(style, params)
     async with write_transaction(Preset):
         if await Preset.count().where(Preset.user == user.id) >= MAX_PRESETS:
-            raise ApiError(409, "too_many_presets", f"You already have {MAX_PRESETS} presets; delete some first.")
+            raise DomainError("too_many_presets", f"You already have {MAX_PRESETS} presets; delete some first.")
         await _check_name_free(user, style, name)
         row = Preset(user=user.id, name=name, name_key=name.casefold(), style=style, params_json=json.dumps(values))
         await row.save()
@@ -98,7 +98,7 @@ async def create(user: User, name: str, style: str, params: dict[str, Any]) -> P
 async def get_own(user: User, preset_uuid: str) -> Preset:
     """The caller's preset; 403 for a built-in one, 404 for anything else that is not theirs."""
     if builtin.by_uuid(str(preset_uuid)):
-        raise ApiError(403, "builtin_preset", "Built-in presets cannot be changed; save your own copy instead.")
+        raise DomainError("builtin_preset", "Built-in presets cannot be changed; save your own copy instead.")
     try:
         key = uuid.UUID(str(preset_uuid))
     except ValueError:
@@ -155,15 +155,14 @@ async def find(user: User, key: str, style: str | None) -> tuple[str, str, dict[
             rows = await Preset.objects().where((Preset.user == user.id) & (Preset.name_key == key.casefold()))
             row = rows[0] if len(rows) == 1 else None
             if row is None and any(builtin.by_name(s, key) for s in effects.STYLES):
-                raise ApiError(422, "invalid_preset", f"Say which style the {key!r} preset is for (the style field).")
+                raise DomainError("invalid_preset", f"Say which style the {key!r} preset is for (the style field).")
         if row is not None:
             found = (row.style, row.name, _params_of(row))
     if found is None:
         where = f" for the {effects.label(style)} style" if style else ""
-        raise ApiError(422, "invalid_preset", f"No preset {key!r}{where}. GET /presets lists the ones you can use.")
+        raise DomainError("invalid_preset", f"No preset {key!r}{where}. GET /presets lists the ones you can use.")
     if style and found[0] != style:
-        raise ApiError(
-            422,
+        raise DomainError(
             "invalid_preset",
             f"The preset {found[1]!r} is for the {effects.label(found[0])} style, not {effects.label(style)}.",
         )
@@ -179,10 +178,10 @@ async def choose(
         name = jobs.parse_style(style)
         return name, jobs.parse_params(name, params), None
     if not isinstance(preset, str):
-        raise ApiError(422, "invalid_preset", "preset must be a preset's uuid or name.")
+        raise DomainError("invalid_preset", "preset must be a preset's uuid or name.")
     if params not in (None, ""):
-        raise ApiError(
-            422, "conflicting_fields", "Send either params or preset, not both: a preset already sets every parameter."
+        raise DomainError(
+            "conflicting_fields", "Send either params or preset, not both: a preset already sets every parameter."
         )
     found_style, name, values = await find(user, preset, jobs.parse_style(style) if style else None)
     return found_style, values, name

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
@@ -12,14 +11,15 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import RedocRenderPlugin
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import ROOT
 from app.auth.controllers import AuthController, UserController
 from app.jobs.controllers import ImageController
+from app.jobs.deps import provide_events, provide_pool, provide_runner
 from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
 from app.live.jobs import job_socket
@@ -37,19 +37,9 @@ from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.server.middleware import request_guard
 
 log = logging.getLogger("toonify")
-
-
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id (echoed as X-Request-ID) that error logs quote."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            scope.setdefault("state", {})["request_id"] = uuid.uuid4().hex[:12]
-        await app(scope, receive, send)
-
-    return middleware
 
 
 @asynccontextmanager
@@ -59,6 +49,7 @@ async def lifespan(app: Litestar):
     s = get_settings()
     storage.ensure_dirs()
     storage.clear_sessions()  # preview sources left behind by a crash belong to no one now
+    storage.clear_trash()  # files a deletion renamed aside but could not unlink
     pooled = s.is_postgres
     if pooled:
         await DB.start_connection_pool(max_size=10)
@@ -107,7 +98,13 @@ def create_app() -> Litestar:
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         lifespan=[lifespan],
-        middleware=[request_id_middleware],
+        # the service objects made in `lifespan`, injected where a handler names them
+        dependencies={
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "runner": Provide(provide_runner, sync_to_thread=False),
+            "events": Provide(provide_events, sync_to_thread=False),
+        },
+        middleware=[request_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=s.cors_origins, allow_credentials=True),
         # the docs page uses the vendored Redoc bundle: nothing comes from a CDN

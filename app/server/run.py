@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import sys
+
+
+def migrate() -> int:
+    """Apply pending migrations; an unreachable database is one clear sentence and status 1."""
+    from app.lib.db import DatabaseUnavailable, migrate as run_migrations
+
+    try:
+        asyncio.run(run_migrations())
+    except DatabaseUnavailable as exc:
+        print(f"toonify: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
     import uvicorn
 
+    from app.lib.settings import get_settings, override
+
     if workers:
-        os.environ["TOONIFY_POOL_SIZE"] = str(workers)
+        override(pool_size=workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("piccolo").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         from app.lib.logs import RedactTokens
 
         handler.addFilter(RedactTokens())
-    from app.lib.db import migrate
-    from app.lib.settings import get_settings
-
     s = get_settings()
-    asyncio.run(migrate())
+    if migrate():
+        return 1
     db = "PostgreSQL" if s.is_postgres else f"SQLite ({s.database_url[len('sqlite:///') :]})"
     logging.getLogger("toonify").info("data in %s, database %s, %d job workers", s.data_dir, db, s.pool_size)
     # access logs off: they would print websocket URLs, and a ?token= query must never be logged

@@ -12,12 +12,12 @@ import uuid
 
 from piccolo.query.functions.aggregate import Sum
 
-from app.auth.security import now
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.jobs.tables import ImageJob, JobStatus
 from app.lib import storage
-from app.lib.errors import ApiError, not_found
+from app.lib.clock import now
+from app.lib.errors import DomainError, not_found
 from app.lib.settings import get_settings
 
 from .schemas import ShareOut
@@ -72,10 +72,10 @@ async def ensure_before_copy(job: ImageJob, pool) -> None:
 async def create(user: User, job_uuid: str, expires_in_days: int | None, base_url: str, pool) -> ShareOut:
     job = await jobs.get_owned(user, job_uuid)
     if str(job.status) != JobStatus.DONE.value:
-        raise ApiError(409, "not_ready", "Only a finished picture can be shared; wait until it is done.")
+        raise DomainError("not_ready", "Only a finished picture can be shared; wait until it is done.")
     active = await Share.count().where((Share.job == job.id) & Share.revoked_at.is_null())
     if active >= MAX_ACTIVE_PER_JOB:
-        raise ApiError(409, "too_many_shares", f"This picture already has {MAX_ACTIVE_PER_JOB} links; revoke some.")
+        raise DomainError("too_many_shares", f"This picture already has {MAX_ACTIVE_PER_JOB} links; revoke some.")
     await ensure_before_copy(job, pool)
     expires = now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
     share = Share(user=user.id, job=job.id, token=secrets.token_urlsafe(24), expires_at=expires)

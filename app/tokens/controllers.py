@@ -7,7 +7,7 @@ from litestar.di import Provide
 
 from app.auth.deps import provide_user
 from app.auth.tables import User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 
 from . import services
 from .schemas import TokenCreate, TokenCreated, TokenOut
@@ -17,8 +17,7 @@ def _not_by_token(request: Request) -> None:
     """Tokens are managed with a login (password), never with another token: a leaked token
     must not be able to mint itself a successor."""
     if getattr(request.state, "api_token", None) is not None:
-        raise ApiError(
-            403,
+        raise DomainError(
             "login_required",
             "API tokens cannot create or revoke tokens. Log in with your password (or use the account page).",
         )

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Template
 
 from app.auth.tables import User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.web.pages import LOGIN_REQUIRED, page
 
 from . import services
@@ -36,12 +36,12 @@ class TokenPages(Controller):
             return await self._section(request, user, error="Choose read or write.")
         try:
             created = await services.create(user, name, scope)
-        except ApiError as exc:
+        except DomainError as exc:
             return await self._section(request, user, error=exc.message)
         return await self._section(request, user, created=created)
 
     @post("/{token_id:str}/revoke", **LOGIN_REQUIRED)
     async def revoke_token(self, request: Request, user: User, token_id: str) -> Template:
-        with contextlib.suppress(ApiError):  # already gone: the list shows the truth either way
+        with contextlib.suppress(DomainError):  # already gone: the list shows the truth either way
             await services.revoke(user, token_id)
         return await self._section(request, user, ok="Token revoked.")

@@ -13,9 +13,9 @@ import secrets
 import uuid
 
 from app.auth.deps import API_TOKEN_PREFIX
-from app.auth.security import now
 from app.auth.tables import User
-from app.lib.errors import ApiError, not_found, unauthorized
+from app.lib.clock import now
+from app.lib.errors import DomainError, not_found, unauthorized
 
 from .schemas import TokenCreated, TokenOut
 from .tables import ApiToken, TokenScope
@@ -26,7 +26,7 @@ TOUCH_EVERY = dt.timedelta(minutes=1)  # last_used_at precision; spares a write 
 
 
 def is_api_token(token: str | None) -> bool:
-    return bool(token) and token.startswith(PREFIX)
+    return token is not None and token.startswith(PREFIX)
 
 
 def digest(token: str) -> str:
@@ -40,9 +40,9 @@ def to_schema(row: ApiToken) -> TokenOut:
 async def create(user: User, name: str, scope: str) -> TokenCreated:
     name = name.strip()
     if not name:
-        raise ApiError(422, "invalid_name", "Give the token a name, e.g. the script that will use it.")
+        raise DomainError("invalid_name", "Give the token a name, e.g. the script that will use it.")
     if await ApiToken.count().where(ApiToken.user == user.id) >= MAX_TOKENS:
-        raise ApiError(409, "too_many_tokens", f"You already have {MAX_TOKENS} tokens; revoke some first.")
+        raise DomainError("too_many_tokens", f"You already have {MAX_TOKENS} tokens; revoke some first.")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user.id, name=name, scope=TokenScope(scope).value, token_hash=digest(secret), hint=secret[:10])
     await row.save()
@@ -83,9 +83,8 @@ def can_write(row: ApiToken) -> bool:
     return _plain(row.scope) == TokenScope.WRITE.value
 
 
-def read_only_error() -> ApiError:
-    return ApiError(
-        403,
+def read_only_error() -> DomainError:
+    return DomainError(
         "read_only_token",
         "This API token can only read. Create a token with the write scope to upload, change or delete.",
     )

@@ -13,7 +13,7 @@ from piccolo.table import Table
 from app.auth.tables import User
 
 
-class TokenScope(str, enum.Enum):
+class TokenScope(enum.StrEnum):
     READ = "read"
     WRITE = "write"
 

@@ -10,7 +10,7 @@ from app.auth import services as auth
 from app.auth.deps import REFRESH_COOKIE
 from app.auth.schemas import Email, Password
 from app.auth.tables import RefreshToken, User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 
 from .pages import LOGIN_REQUIRED, go, page
 from .session import auth_cookies, cleared_cookies, web_user
@@ -56,7 +56,7 @@ class AccountPages(Controller):
                 user = await auth.login(email, password)
                 tokens = await auth.issue_tokens(user)
                 return go(request, _safe_next(form.get("next")), auth_cookies(tokens))
-            except ApiError as exc:
+            except DomainError as exc:
                 errors["form"] = exc.message
         return page(
             request,
@@ -89,7 +89,7 @@ class AccountPages(Controller):
                 user = await auth.register(values["email"], values["password"], values["full_name"])
                 await auth.login(values["email"], values["password"])
                 return go(request, "/toonify", auth_cookies(await auth.issue_tokens(user)))
-            except ApiError as exc:
+            except DomainError as exc:
                 errors["email" if exc.code == "email_taken" else "form"] = exc.message
         values.pop("password"), values.pop("confirm")
         return page(request, "_register_form.html", errors=errors, values=values)
@@ -101,7 +101,7 @@ class AccountPages(Controller):
             try:
                 claims = auth.security.decode(refresh, "refresh")
                 await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == claims.get("fam"))
-            except ApiError:
+            except DomainError:
                 pass
         return go(request, "/login", cleared_cookies())
 
@@ -122,7 +122,7 @@ class AccountPages(Controller):
             try:
                 user = await auth.update_profile(user, name, email)
                 result["ok"] = "Profile saved."
-            except ApiError as exc:
+            except DomainError as exc:
                 result["error"] = exc.message
         return page(request, "_account_profile.html", user=user, profile=result)
 
@@ -142,6 +142,6 @@ class AccountPages(Controller):
                 # every other session was signed out; keep this browser logged in
                 cookies = auth_cookies(await auth.issue_tokens(user))
                 result["ok"] = "Password changed. Other devices have been signed out."
-            except ApiError as exc:
+            except DomainError as exc:
                 result["error"] = exc.message
         return page(request, "_account_password.html", user=user, password=result, cookies=cookies)

@@ -13,7 +13,7 @@ from app.auth import services
 from app.auth.deps import ACCESS_COOKIE, REFRESH_COOKIE
 from app.auth.schemas import Tokens
 from app.auth.tables import User
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
 
@@ -39,14 +39,14 @@ async def web_user(request: Request) -> User | None:
     if token:
         try:
             return await services.user_from_access(token)
-        except ApiError:
+        except DomainError:
             pass
     refresh = request.cookies.get(REFRESH_COOKIE)
     if not refresh:
         return None
     try:
         tokens = await services.refresh(refresh)
-    except ApiError:
+    except DomainError:
         return None
     request.state.new_cookies = auth_cookies(tokens)
     return await services.user_from_access(tokens.access_token)

@@ -20,7 +20,7 @@ async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
         ImageJob.render_ms,
         ImageJob.output_bytes,
     ).where(ImageJob.user == user.id)
-    by_style = collections.Counter(str(r["style"]).lower() for r in rows)
+    by_style = collections.Counter(str(r["style"]) for r in rows)
     by_status = collections.Counter(str(r["status"]) for r in rows)
     done = [r for r in rows if r["status"] == "DONE"]
     times = [r["render_ms"] for r in done if r["render_ms"]]

@@ -11,7 +11,7 @@ from litestar.response import Response, Template
 import effects
 from app.auth.tables import User
 from app.jobs import services as jobs
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
 from . import stats
@@ -30,8 +30,8 @@ class StudioPages(Controller):
         if job:
             try:
                 row = await jobs.get_owned(user, job)
-                reopen, style, values = str(row.uuid), str(row.style).lower(), jobs.params_of(row)
-            except ApiError:
+                reopen, style, values = str(row.uuid), str(row.style), jobs.params_of(row)
+            except DomainError:
                 pass
         return page(
             request,
@@ -67,7 +67,7 @@ class StudioPages(Controller):
     async def job_page(self, request: Request, user: User, job_id: str) -> Template:
         try:
             job = jobs.to_schema(await jobs.get_owned(user, job_id))
-        except ApiError:
+        except DomainError:
             return page(request, "not_found.html", user=user, status=404)
         return page(request, "job.html", user=user, job=job)
 
@@ -75,7 +75,7 @@ class StudioPages(Controller):
     async def delete_job(self, request: Request, user: User, job_id: str) -> Response:
         try:
             await jobs.delete(await jobs.get_owned(user, job_id))
-        except ApiError:
+        except DomainError:
             pass  # already gone: the card disappears either way
         return Response(
             "", media_type="text/html", headers={"HX-Trigger": "job-deleted"}, cookies=pending_cookies(request)

@@ -8,6 +8,7 @@ import struct
 import time
 
 import numpy as np
+import cv2
 import pytest
 
 import effects
@@ -103,7 +104,7 @@ def test_bad_uploads_get_clear_4xx_and_leave_nothing(server, client, user):
         (upload(client, h, None, content=b"GIF89a" + bytes(500), filename="x.jpg"), 415, "JPEG, PNG or WebP"),
         (upload(client, h, None, content=jpeg, filename="x.gif"), 415, "GIF"),
         (upload(client, h, None, content=jpeg[: len(jpeg) // 2], filename="cut.jpg"), 422, "truncated"),
-        (upload(client, h, None, content=b"", filename="empty.jpg"), 415, ""),
+        (upload(client, h, None, content=b"", filename="empty.jpg"), 422, "empty"),
         (upload(client, h, None, content=jpeg, style="cubism"), 422, "cubism"),
         (upload(client, h, None, content=jpeg, params="{not json"), 422, "JSON object"),
         (upload(client, h, None, content=jpeg, params={"colors": 99}), 422, "colors"),
@@ -158,7 +159,11 @@ def test_result_is_409_until_done(client, user):
 
 
 def test_large_photos_are_scaled_to_the_max_dimension(client, user):
-    job = upload(client, user["headers"], photo("japanese-shop.jpg"), style="sketch").json()
+    # a 4800 px photo made from a committed one (the 12 MP originals stay outside the repository)
+    shop = io.read_image(photo("japanese-shop.jpg"))
+    big = cv2.resize(shop, (4800, round(4800 * shop.shape[0] / shop.shape[1])), interpolation=cv2.INTER_LINEAR)
+    content = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
+    job = upload(client, user["headers"], None, style="sketch", filename="big.jpg", content=content).json()
     done = wait_done(client, user["headers"], job["uuid"])
     assert max(done["output_width"], done["output_height"]) == 4096
 

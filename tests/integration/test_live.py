@@ -60,7 +60,7 @@ def token(client):
 async def test_preview_renders_every_style(server, token):
     ws, ready = await open_session(server, token, "book-beside-flowers.jpg")
     async with ws:
-        assert ready["source"] == {"width": 3024, "height": 4032}
+        assert ready["source"] == {"width": 1536, "height": 2048}
         assert ready["preview"] == {"width": 768, "height": 1024}
         for seq, style in enumerate(effects.STYLES, start=1):
             await ws.send(json.dumps({"type": "render", "seq": seq, "style": style, "params": {}}))
@@ -233,7 +233,7 @@ async def test_job_progress_from_queued_to_done_with_frames(server, client):
     partial = [f for f in frames if not f["final"]]
     assert partial, "frames arrive while the job runs"
     sizes = [f["width"] for f in partial]
-    assert sizes == sorted(sizes) and len(set(sizes)) > 1, "frames grow"
+    assert sizes == sorted(sizes), "frames never shrink (how many a late follower sees depends on when it joined)"
     assert frames[-1]["final"] and io.decode(frames[-1]["_data"]).shape[:2] == (
         frames[-1]["height"],
         frames[-1]["width"],

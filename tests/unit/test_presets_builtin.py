@@ -13,7 +13,7 @@ from app.presets import builtin
 @pytest.mark.parametrize("style", effects.STYLES)
 def test_every_style_gets_valid_distinct_built_ins(style):
     presets = builtin.for_style(style)
-    assert [p.name for p in presets][0] == "Default" and len(presets) >= 3
+    assert presets[0].name == "Default" and len(presets) >= 3
     assert presets[0].params == effects.defaults(style)
     assert len({tuple(sorted(p.params.items())) for p in presets}) == len(presets)
     for p in presets:

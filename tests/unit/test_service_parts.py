@@ -8,7 +8,7 @@ import pytest
 
 from app.jobs import services as jobs
 from app.lib import settings as settings_mod
-from app.lib.errors import ApiError
+from app.lib.errors import DomainError
 from app.lib.logs import RedactTokens
 from app.live.frames import pack, unpack
 from app.payments.services import TRANSITIONS
@@ -73,7 +73,7 @@ def test_tokens_are_redacted_from_log_lines():
     ],
 )
 def test_upload_checks_name_the_problem(name, status, code):
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(DomainError) as info:
         jobs.check_upload(b"GIF89a" + bytes(64), name)
     assert (info.value.status, info.value.code) == (status, code)
 

@@ -1,0 +1,30 @@
+"""Dependencies of the job endpoints: the service objects made at start, and the caller's job."""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+
+from app.auth.tables import User
+from app.lib.pool import Pool
+
+from . import services
+from .events import JobEvents
+from .runner import JobRunner
+from .tables import ImageJob
+
+
+def provide_pool(state: State) -> Pool:
+    return state.pool
+
+
+def provide_runner(state: State) -> JobRunner:
+    return state.runner
+
+
+def provide_events(state: State) -> JobEvents:
+    return state.events
+
+
+async def provide_owned_job(user: User, job_id: str) -> ImageJob:
+    """The job named in the path if the caller owns it; 404 otherwise (one place for the check)."""
+    return await services.get_owned(user, job_id)
