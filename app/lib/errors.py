@@ -190,7 +190,10 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         from app.lib.settings import get_settings
 
-        message = f"The request is too large (photos may be up to {get_settings().max_file_size_mb} MB)."
+        s = get_settings()
+        message = f"The request is too large (photos may be up to {s.max_file_size_mb} MB)."
+        if request.url.path.rstrip("/") == "/batches":
+            message = f"The batch is too large: its photos may add up to {s.batch_max_mb} MB."
     return _body(request, status, _HTTP_CODES.get(status, "invalid_request"), message, getattr(exc, "headers", None))
 
 

@@ -187,7 +187,8 @@ def test_total_size_limit(tmp_path):
             r = post_batch(c, h, files_of("book-beside-flowers.jpg", "japanese-shop.jpg"))  # 1.03 MB
             assert r.status_code == 413 and r.json()["code"] == "batch_too_large" and "1 MB" in r.json()["message"]
             big = files_of(*["book-beside-flowers.jpg"] * 4)  # past the request limit: refused unread
-            assert post_batch(c, h, big).status_code == 413
+            r = post_batch(c, h, big)
+            assert r.status_code == 413 and "add up to 1 MB" in r.json()["message"]
             assert c.get("/images", headers=h).json()["total"] == 0
     finally:
         srv.stop()
