@@ -11,6 +11,7 @@ from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.jobs.schemas import Job
+from app.lib.errors import DomainError
 from app.lib.inputs import read_form
 from app.lib.settings import get_settings
 from app.presets import services as presets
@@ -34,7 +35,14 @@ class BatchController(Controller):
         summary="Upload several photos in one style (multipart: files (repeated), style, params JSON or preset)",
     )
     async def create_batch(self, request: Request, user: User) -> BatchCreated:
-        form = await read_form(request)
+        try:
+            form = await read_form(request)
+        except DomainError as exc:
+            if exc.code != "file_too_large":
+                raise
+            raise DomainError(
+                "batch_too_large", f"The batch is too large: its photos may add up to {get_settings().batch_max_mb} MB."
+            ) from None
         files = [f for f in form.getall("files") if isinstance(f, UploadFile)] if "files" in form else []
         services.check_limits(files)
         style, params, preset = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
