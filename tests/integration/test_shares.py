@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io as _io
 import re
 import sqlite3
+import zipfile
 
 import httpx
 
 from effects import io
 from tests.conftest import new_user, upload, wait_done
 from tests.imaging import photo
+from tests.integration.test_payments import open_intent, post_event
 
 
 def finished(client, headers, name="denali.webp", style="cartoon") -> dict:
@@ -151,3 +154,32 @@ def test_only_the_owner_of_a_finished_picture_can_share(client, user):
     ).json()
     r = share(client, user["headers"], bad["jobs"][0])
     assert r.status_code == 409 and r.json()["code"] == "not_ready"
+
+
+def test_the_public_picture_is_hd_only_once_unlocked(paid):
+    srv, fake = paid
+    with httpx.Client(base_url=srv.url, timeout=30) as pc:
+        u = new_user(pc)
+        job = finished(pc, u["headers"], "book-beside-flowers.jpg", style="sketch")
+        link = share(pc, u["headers"], job["uuid"]).json()
+        page = httpx.get(link["url"]).text
+        assert (meta(page, "og:image:width"), meta(page, "og:image:height")) == ("768", "1024")
+        assert max(io.decode(httpx.get(link["image_url"]).content).shape[:2]) == 1024  # locked: SD
+
+        intent = fake.confirm(open_intent(pc, u, job["uuid"]))
+        assert post_event(pc, fake, fake.event("payment_intent.succeeded", intent)).status_code == 200
+        full = io.decode(httpx.get(link["image_url"]).content)
+        assert (full.shape[1], full.shape[0]) == (job["output_width"], job["output_height"])  # unlocked: HD
+        page = httpx.get(link["url"]).text
+        assert meta(page, "og:image:width") == str(job["output_width"])
+        # the batch zip follows the same rule as GET /images/{uuid}/processed
+        batch = pc.post(
+            "/batches",
+            headers=u["headers"],
+            files=[("files", ("b.jpg", photo("book-beside-flowers.jpg").read_bytes(), "image/jpeg"))],
+            data={"style": "sketch"},
+        ).json()
+        wait_done(pc, u["headers"], batch["jobs"][0])
+        archive = zipfile.ZipFile(_io.BytesIO(pc.get(f"/batches/{batch['uuid']}/zip", headers=u["headers"]).content))
+        (name,) = archive.namelist()
+        assert max(io.decode(archive.read(name)).shape[:2]) == 1024  # locked: SD
