@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs everything the tests need, then runs them all (SQLite and PostgreSQL, browser included).
+# Installs everything the tests need, then runs them all: lint, format and type checks, then the
+# test suite against SQLite and PostgreSQL (browser, fuzzer and fault tests included).
 # Usage: bash .ci/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Python packages pinned by the lock file (uv pip compile pyproject.toml --extra test)
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/pip install -q --disable-pip-version-check -r requirements-test.lock
+.venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own browser download cannot work here)
 if ! command -v chromium >/dev/null 2>&1; then
@@ -22,4 +25,10 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     fi
 fi
 
+echo "== ruff check, ruff format --check, mypy"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
+echo "== pytest"
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

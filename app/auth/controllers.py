@@ -7,10 +7,11 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
 
 from app.lib.errors import bad_request
+from app.server import openapi
 from app.lib.inputs import parse_json, read_form
 
 from . import services
-from .deps import provide_user
+from .deps import client_address, provide_user
 from .schemas import Login, PasswordChange, RefreshRequest, Tokens, UserCreate, UserOut, UserUpdate
 from .tables import User
 
@@ -23,10 +24,23 @@ class AuthController(Controller):
     async def register_user(self, data: UserCreate) -> UserOut:
         return services.user_out(await services.register(data.email, data.password, data.full_name))
 
-    @post("/login", status_code=200, summary="Log in: access and refresh tokens (JSON, or a form with username)")
+    @post(
+        "/login",
+        status_code=200,
+        summary="Log in: access and refresh tokens (JSON, or a form with username)",
+        operation_class=openapi.body(
+            {
+                "application/json": openapi.form({"email": openapi.TEXT, "password": openapi.TEXT}, ["email", "password"]),
+                "application/x-www-form-urlencoded": openapi.form(
+                    {"username": openapi.TEXT, "password": openapi.TEXT}, ["username", "password"]
+                ),
+            },
+            "The email and password, as JSON or as an OAuth2 password form.",
+        ),
+    )
     async def login(self, request: Request) -> Tokens:
         data = await _login_body(request)
-        return await services.issue_tokens(await services.login(data.email, data.password))
+        return await services.issue_tokens(await services.login(data.email, data.password, client_address(request)))
 
     @post("/refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh_tokens(self, data: RefreshRequest) -> Tokens:
@@ -36,6 +50,7 @@ class AuthController(Controller):
 class UserController(Controller):
     path = "/users"
     tags = ["users"]
+    security = openapi.LOGIN
     dependencies = {"user": Provide(provide_user)}
 
     @get("/me", summary="Your profile")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from litestar.connection import ASGIConnection
 
 from app.lib.errors import DomainError, unauthorized
+from app.lib.settings import get_settings
 
 from . import services
 from .tables import User
@@ -26,17 +29,21 @@ def token_from(connection: ASGIConnection, allow_query: bool = False) -> str | N
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def client_address(connection: ASGIConnection) -> str:
+    """The peer's address (the service is reached directly or through a proxy that speaks for it)."""
+    return connection.client.host if connection.client else "-"
+
+
 def same_origin(connection: ASGIConnection) -> bool:
-    """True unless the browser says the request comes from another site."""
-    from urllib.parse import urlparse
-
-    from app.lib.settings import get_settings
-
-    origin = connection.headers.get("origin")
-    if not origin:
-        return True
+    """True unless the browser says the request comes from another site: by Origin, or when a
+    browser sends no Origin, by Referer. A request with neither is not from a web page."""
+    source = connection.headers.get("origin") or connection.headers.get("referer")
+    if not source or source == "null":
+        return source != "null"
+    parsed = urlparse(source)
+    here = f"{parsed.scheme}://{parsed.netloc}"
     allowed = {o.rstrip("/") for o in get_settings().cors_origins}
-    return urlparse(origin).netloc == connection.headers.get("host", "") or origin.rstrip("/") in allowed
+    return parsed.netloc == connection.headers.get("host", "") or here in allowed
 
 
 async def provide_user(request: ASGIConnection) -> User:

@@ -34,8 +34,6 @@ async def verify_password(hash_: str | None, password: str) -> bool:
     return await anyio.to_thread.run_sync(check)
 
 
-
-
 def issue(
     kind: str, user_uuid: str, version: int, lifetime: dt.timedelta, family: str | None = None
 ) -> tuple[str, str, dt.datetime]:

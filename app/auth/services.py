@@ -10,6 +10,7 @@ from app.lib.errors import DomainError, unauthorized
 from app.lib.settings import get_settings
 
 from . import security
+from .throttle import throttle
 from .schemas import Tokens, UserOut
 from .tables import RefreshToken, User
 
@@ -52,33 +53,19 @@ async def issue_tokens(user: User, family: str | None = None) -> Tokens:
     return Tokens(access, refresh, expires_in=s.access_token_expire_minutes * 60)
 
 
-async def login(email: str, password: str) -> User:
-    """Check credentials with per-account throttling: after N failures, a short lock that
-    doubles with each further failure (capped at 15 minutes) and clears on success."""
-    s = get_settings()
-    user = await User.objects().where(User.email == normalise_email(email)).first()
-    if user and user.locked_until and user.locked_until > now():
-        wait = int((user.locked_until - now()).total_seconds()) + 1
-        raise DomainError(
-            "too_many_attempts",
-            f"Too many failed logins; try again in {wait} seconds.",
-            {"Retry-After": str(wait)},
-        )
+async def login(email: str, password: str, client: str) -> User:
+    """Check credentials; throttled per (email, client address) and per address (auth/throttle.py)."""
+    email = normalise_email(email)
+    throttle.check(email, client)
+    user = await User.objects().where(User.email == email).first()
     ok = await security.verify_password(user.password_hash if user else None, password)
     if not user or not ok:
-        if user:
-            failures = user.failed_logins + 1
-            values = {User.failed_logins: failures}
-            if failures >= s.login_max_failures:
-                seconds = min(900, s.login_lock_seconds * 2 ** (failures - s.login_max_failures))
-                values[User.locked_until] = now() + dt.timedelta(seconds=seconds)
-            await User.update(values).where(User.id == user.id)
+        throttle.failed(email, client)
         raise unauthorized("Wrong email or password.")
     if not user.is_active:
         raise DomainError("inactive", "This account is disabled.")
-    await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login: now()}).where(
-        User.id == user.id
-    )
+    throttle.succeeded(email, client)
+    await User.update({User.last_login: now()}).where(User.id == user.id)
     user.last_login = now()
     return user
 

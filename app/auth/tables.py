@@ -21,8 +21,6 @@ class User(Table, tablename="users"):
     updated_at = Timestamptz(default=TimestamptzNow())
     last_login = Timestamptz(null=True, default=None)
     token_version = Integer(default=0, help_text="Bumped on password change: older tokens stop working.")
-    failed_logins = Integer(default=0, help_text="Consecutive failed logins, for throttling.")
-    locked_until = Timestamptz(null=True, default=None, help_text="Logins refused until then (429).")
 
 
 class RefreshToken(Table, tablename="refresh_tokens"):

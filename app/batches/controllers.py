@@ -5,8 +5,11 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
+from litestar.openapi.spec import Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import Stream
 
+import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
@@ -15,6 +18,7 @@ from app.lib.errors import DomainError
 from app.lib.inputs import read_form
 from app.lib.settings import get_settings
 from app.presets import services as presets
+from app.server import openapi
 
 from . import services
 from .schemas import Batch, BatchCreated
@@ -27,12 +31,31 @@ class BatchController(Controller):
     path = "/batches"
     tags = ["batches"]
     dependencies = {"user": Provide(provide_user)}
+    security = openapi.LOGIN
 
     @post(
         "/",
         status_code=202,
         request_max_body_size=BATCH_BODY_LIMIT,
         summary="Upload several photos in one style (multipart: files (repeated), style, params JSON or preset)",
+        operation_class=openapi.body(
+            {
+                "multipart/form-data": openapi.form(
+                    {
+                        "files": Schema(type=OpenAPIType.ARRAY, items=openapi.BINARY),
+                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
+                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
+                        "preset": Schema(
+                            type=OpenAPIType.STRING,
+                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
+                        ),
+                    },
+                    required=["files"],
+                )
+            },
+            "The photos (one `files` part each, up to TOONIFY_BATCH_MAX_PHOTOS), the style, and its "
+            "parameters as JSON or a preset.",
+        ),
     )
     async def create_batch(self, request: Request, user: User) -> BatchCreated:
         try:

@@ -6,6 +6,10 @@ import pathlib
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
+from litestar.openapi.spec import Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+import effects
 from litestar.response import File
 
 from app.auth.deps import provide_user
@@ -16,6 +20,7 @@ from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
+from app.server import openapi
 
 from . import services
 from .deps import provide_owned_job
@@ -31,12 +36,30 @@ class ImageController(Controller):
     path = "/images"
     tags = ["images"]
     dependencies = {"user": Provide(provide_user), "job": Provide(provide_owned_job)}
+    security = openapi.LOGIN
 
     @post(
         "/transform",
         status_code=202,
         request_max_body_size=UPLOAD_BODY_LIMIT,
         summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
+        operation_class=openapi.body(
+            {
+                "multipart/form-data": openapi.form(
+                    {
+                        "file": openapi.BINARY,
+                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
+                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
+                        "preset": Schema(
+                            type=OpenAPIType.STRING,
+                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
+                        ),
+                    },
+                    required=["file"],
+                )
+            },
+            "The photo (JPEG, PNG or WebP), the style, and its parameters as JSON or a preset.",
+        ),
     )
     async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
         form = await read_form(request)

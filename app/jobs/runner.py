@@ -37,9 +37,7 @@ class JobRunner:
         return len(rows)
 
     def submit(self, job_uuid: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(job_uuid))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._run(job_uuid))
 
     async def _run(self, job_uuid: str) -> None:
         job = await ImageJob.objects().where(ImageJob.uuid == job_uuid).first()
@@ -65,11 +63,8 @@ class JobRunner:
                 tick = time.monotonic()
                 if tick - last["at"] > 0.25:  # the row's progress need not be exact; spare the DB
                     last["at"] = tick
-                    asyncio.ensure_future(  # fire and forget; a late one must not touch a finished job
-                        ImageJob.update({ImageJob.progress: p}).where(
-                            (ImageJob.uuid == job_uuid) & (ImageJob.status == JobStatus.PROCESSING.value)
-                        )
-                    )
+                    # fire and forget; a late one must not touch a finished job
+                    self._spawn(self._write_progress(job_uuid, p))
 
         try:
             meta = await self.pool.run(
@@ -122,6 +117,20 @@ class JobRunner:
     async def _fail(self, job_uuid: str, message: str) -> None:
         log.warning("job %s failed: %s", job_uuid, message)
         await self._update(job_uuid, status=JobStatus.FAILED, error_message=message, processed_at=now())
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write_progress(self, job_uuid: str, progress: float) -> None:
+        """The row's progress is a hint for pollers; losing one write to a database hiccup is fine."""
+        try:
+            await ImageJob.update({ImageJob.progress: progress}).where(
+                (ImageJob.uuid == job_uuid) & (ImageJob.status == JobStatus.PROCESSING.value)
+            )
+        except Exception as exc:  # the next write or the final status carries the truth
+            log.info("progress of job %s not written: %s", job_uuid, exc)
 
     async def _write(self, job_uuid: str, status: JobStatus, **values) -> None:
         values["status"] = status.value

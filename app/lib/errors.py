@@ -48,7 +48,7 @@ STATUS: dict[str, int] = {
     "invalid_image": 422,
     "invalid_style": 422,
     "invalid_params": 422,
-    "invalid_field": 422,
+    "invalid_field": 400,
     "request_timeout": 408,
     "too_many_requests": 429,
     "too_many_attempts": 429,
@@ -122,12 +122,13 @@ def bad_request(message: str, code: str = "invalid_request") -> DomainError:
 
 
 def from_effects(exc: effects.EffectsError) -> DomainError:
-    """The library's error on user input as a domain error, keeping the library's message."""
+    """The library's error on user input as a domain error, keeping the library's words."""
+    message = str(exc)
     if isinstance(exc, effects.InvalidImage):
-        return DomainError(exc.code if exc.code in STATUS else "invalid_image", str(exc))
+        return DomainError(exc.code if exc.code in STATUS else "invalid_image", message)
     if isinstance(exc, effects.UnknownStyle):
-        return DomainError("invalid_style", str(exc))
-    return DomainError("invalid_params", str(exc))
+        return DomainError("invalid_style", message)
+    return DomainError("invalid_params", message)
 
 
 def as_domain(exc: Exception) -> DomainError | None:
@@ -217,7 +218,13 @@ def _database_gone(exc: BaseException) -> bool:
 
     import asyncpg
 
-    if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.AdminShutdownError)):
+    gone = (
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.AdminShutdownError,
+        asyncpg.exceptions.InternalClientError,  # a connection left mid-protocol by a killed backend
+    )
+    if isinstance(exc, gone):
         return True
     if isinstance(exc, ConnectionError):
         return True

@@ -46,6 +46,7 @@ class Settings:
     batch_body_timeout: int = 600  # the same for POST /batches (up to batch_max_mb of photos)
     login_max_failures: int = 5
     login_lock_seconds: int = 30
+    login_address_max_failures: int = 50  # failed logins from one address (any email) per 15 minutes
     # payments: on only when both secrets are set
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""

@@ -23,6 +23,7 @@ import effects
 from app.jobs import services as jobs
 from app.lib import storage
 from app.lib.errors import DomainError, from_effects
+from app.lib.inputs import parse_json
 from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
 
@@ -164,9 +165,9 @@ class PreviewSession:
     # -- messages -------------------------------------------------------------------------
     async def on_text(self, text: str) -> None:
         try:
-            msg = json.loads(text)
-        except (json.JSONDecodeError, ValueError):
-            await self.fail("invalid_message", 'Messages must be JSON objects with a "type".')
+            msg = parse_json(text, "The message")
+        except DomainError as exc:
+            await self.fail("invalid_message", f'{exc.message} Messages are JSON objects with a "type".')
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
             await self.fail("invalid_message", 'Messages must be JSON objects with a "type".')

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.auth.deps import provide_user
 from app.auth.tables import User
+from app.server import openapi
 
 from . import services
 from .schemas import PresetCreate, PresetOut, PresetUpdate
@@ -16,6 +17,7 @@ class PresetController(Controller):
     path = "/presets"
     tags = ["presets"]
     dependencies = {"user": Provide(provide_user)}
+    security = openapi.LOGIN
 
     @get("/", summary="Built-in and your own presets (of one style with ?style=)")
     async def list_presets(self, user: User, style: str | None = None) -> list[PresetOut]:

@@ -13,7 +13,6 @@ from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import RedocRenderPlugin
 
 from app import ROOT
@@ -37,6 +36,7 @@ from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.server import openapi
 from app.server.middleware import request_guard
 
 log = logging.getLogger("toonify")
@@ -76,7 +76,7 @@ async def health(state: State) -> dict:
 
 def create_app() -> Litestar:
     s = get_settings()
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             UserController,
@@ -111,22 +111,8 @@ def create_app() -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Toonify",
             version="0.1.0",
+            components=openapi.SECURITY_SCHEMES,
             path="/schema",
-            # login access tokens (POST /auth/login) and personal API tokens (POST /users/me/tokens)
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(
-                        type="http",
-                        scheme="bearer",
-                        description=(
-                            "`Authorization: Bearer <token>`: an access token from POST /auth/login, or a personal "
-                            "API token (`tfy_...`) from POST /users/me/tokens. A `read` API token may only read "
-                            "(GET); any change answers 403 read_only_token."
-                        ),
-                    )
-                }
-            ),
-            security=[{"BearerToken": []}],
             render_plugins=[
                 RedocRenderPlugin(
                     js_url="/static/vendor/redoc.standalone.js",
@@ -138,3 +124,5 @@ def create_app() -> Litestar:
         request_max_body_size=1024 * 1024,
         debug=False,
     )
+    openapi.document_errors(app.openapi_schema)
+    return app

@@ -10,6 +10,7 @@ import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
+from app.server import openapi
 from app.web.pages import page
 
 from . import services
@@ -26,6 +27,7 @@ def _base(request: Request) -> str:
 class ShareController(Controller):
     tags = ["shares"]
     dependencies = {"user": Provide(provide_user)}
+    security = openapi.LOGIN
 
     @post("/images/{job_id:str}/share", status_code=201, summary="Create a public link to a finished picture")
     async def create_share(

@@ -8,6 +8,7 @@ from litestar.di import Provide
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib.errors import DomainError
+from app.server import openapi
 
 from . import services
 from .schemas import TokenCreate, TokenCreated, TokenOut
@@ -27,6 +28,7 @@ class TokenController(Controller):
     path = "/users/me/tokens"
     tags = ["tokens"]
     dependencies = {"user": Provide(provide_user)}
+    security = openapi.LOGIN
 
     @post("/", status_code=201, summary="Create an API token (the secret is shown only in this answer)")
     async def create_token(self, request: Request, user: User, data: TokenCreate) -> TokenCreated:

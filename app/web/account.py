@@ -7,7 +7,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from app.auth import services as auth
-from app.auth.deps import REFRESH_COOKIE
+from app.auth.deps import REFRESH_COOKIE, client_address
 from app.auth.schemas import Email, Password
 from app.auth.tables import RefreshToken, User
 from app.lib.errors import DomainError
@@ -53,7 +53,7 @@ class AccountPages(Controller):
             errors["password"] = "Enter your password."
         if not errors:
             try:
-                user = await auth.login(email, password)
+                user = await auth.login(email, password, client_address(request))
                 tokens = await auth.issue_tokens(user)
                 return go(request, _safe_next(form.get("next")), auth_cookies(tokens))
             except DomainError as exc:
@@ -87,7 +87,7 @@ class AccountPages(Controller):
         if not errors:
             try:
                 user = await auth.register(values["email"], values["password"], values["full_name"])
-                await auth.login(values["email"], values["password"])
+                await auth.login(values["email"], values["password"], client_address(request))
                 return go(request, "/toonify", auth_cookies(await auth.issue_tokens(user)))
             except DomainError as exc:
                 errors["email" if exc.code == "email_taken" else "form"] = exc.message

@@ -113,8 +113,10 @@ def test_openapi_documents_the_bearer_scheme(client):
     schema = client.get("/schema/openapi.json").json()
     scheme = schema["components"]["securitySchemes"]["BearerToken"]
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer" and "tfy_" in scheme["description"]
-    assert {"BearerToken": []} in schema["security"]
-    assert "/users/me/tokens" in schema["paths"] and "/batches" in schema["paths"]
+    for path, method in [("/users/me/tokens", "post"), ("/presets", "get"), ("/batches", "post"), ("/images", "get")]:
+        assert {"BearerToken": []} in schema["paths"][path][method]["security"], path
+    form = schema["paths"]["/batches"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["files"] and "preset" in form["properties"]
 
 
 def test_websockets_take_api_tokens_and_read_tokens_only_follow_jobs(server, client, user):

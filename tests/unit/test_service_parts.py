@@ -90,3 +90,15 @@ def test_payment_state_machine():
     assert TRANSITIONS[S.SUCCEEDED.value] == {S.REFUNDED.value}, "a success can only be refunded"
     assert S.SUCCEEDED.value in TRANSITIONS[S.FAILED.value], "a declined card can be retried on the same intent"
     assert set(TRANSITIONS) == {s.value for s in S}
+
+
+def test_every_error_code_is_documented_and_mapped():
+    from app.lib.errors import STATUS, WS_CODE, DomainError
+    from tests.conftest import ROOT
+
+    page = (ROOT / "docs" / "errors.md").read_text()
+    for code, status in STATUS.items():
+        assert f"| `{code}` | {status} |" in page, f"docs/errors.md does not list {code}"
+    assert set(WS_CODE) <= set(STATUS)
+    with pytest.raises(KeyError):
+        DomainError("made_up_code", "no such code")
