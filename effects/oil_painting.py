@@ -1,11 +1,19 @@
-"""Oil painting: Kuwahara brush regions, with bristle texture and impasto relief at full size."""
+"""Oil painting: anisotropic Kuwahara brush strokes that follow the picture, with impasto relief.
+
+The paint is the anisotropic Kuwahara filter (Kyprianidis, Kang and Döllner 2009, see
+`effects.structure`) computed on a small copy whose size is set by the brush, so a brush
+always spans the same few filter pixels and the cost stays flat. At the output size the
+paint is lit from the top left as a relief of its own luminance plus brush hairs that run
+along the strokes (a line-integral convolution of grain along the structure tensor's
+tangent), with a one-pixel unsharp mask folded into the same kernel.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from . import blocks
+from . import blocks, structure
 from .spec import number
 
 LABEL = "Oil painting"
@@ -17,42 +25,37 @@ SPEC = (
     number("saturation", "Saturation", 1.2, 0, 2.5, 0.05, "Color intensity of the paint."),
 )
 
+FILTER_RADIUS = 2.0  # the brush spans this many pixels of the layer the filter runs on
 
-def kuwahara(image: np.ndarray, radius: int) -> np.ndarray:
-    """Kuwahara filter: each pixel takes the mean color of its least-varied quadrant.
 
-    Quadrant means come from box filters with the anchor in each corner, so the cost does
-    not grow with the radius.
-    """
-    k = radius + 1
-    img = image.astype(np.float32)
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    sq = gray * gray
-    means, variances = [], []
-    for anchor in ((0, 0), (radius, 0), (0, radius), (radius, radius)):
-        box = dict(ksize=(k, k), anchor=anchor, borderType=cv2.BORDER_REFLECT)
-        m = cv2.boxFilter(gray, -1, **box)
-        variances.append(cv2.boxFilter(sq, -1, **box) - m * m)
-        means.append(cv2.boxFilter(img, -1, **box))
-    best = np.argmin(np.stack(variances), axis=0)
-    out = means[0]
-    for i in (1, 2, 3):
-        np.copyto(out, means[i], where=(best == i)[:, :, None])
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Kuwahara paint and its orientation field, on a copy sized so the brush is FILTER_RADIUS px."""
+    side = int(min(blocks.WORK_SIDE, round(blocks.REFERENCE_SIDE * FILTER_RADIUS / brush)))
+    small = blocks.shrink(frame.work, side)
+    radius = max(1.0, frame.px(brush, small))
+    paint = structure.anisotropic_kuwahara(small, radius, tensor_sigma=max(1.0, radius * 0.8))
+    # the hairs follow a smoother flow than the filter: long strokes rather than swirls
+    angle, _ = structure.orientation(cv2.cvtColor(paint, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0, 2 * radius)
+    return paint, angle
+
+
+def bristles(frame: blocks.Frame, angle: np.ndarray) -> np.ndarray:
+    """Brush-hair grain (uint8, mean ~128) at the reference size, combed along the strokes."""
+    shape = frame.ref.shape
+    grain = blocks.texture(shape, 0.7, seed=5)
+    return structure.smear_along(grain, structure.tangent_field(angle, shape), frame.px(5.0, frame.ref))
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
-    radius = max(1, round(frame.px(p["brush_size"], frame.work)))
-    paint = frame.memo(
-        ("paint", radius), lambda: kuwahara(kuwahara(cv2.medianBlur(frame.work, 3), radius), max(1, radius // 2))
-    )
+    paint, angle = frame.memo(("aniso-paint", p["brush_size"]), lambda: paint_layer(frame, p["brush_size"]))
     paint = blocks.saturate(paint, p["saturation"])
     progress(0.4, paint)
     canvas = blocks.enlarge(paint, frame.shape)
-    # relief: light from the top left over the paint's luminance plus the bristle grooves
-    bristles = blocks.texture(frame.shape, 0.7, seed=5, streak=7)
     height = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
-    height = cv2.addWeighted(height, 1.0 - p["bristles"] * 0.6, bristles, p["bristles"] * 0.6, 0)
+    if p["bristles"] > 0:
+        hair = frame.memo(("hair", p["brush_size"]), lambda: bristles(frame, angle))
+        hair = blocks.enlarge(hair, frame.shape)
+        height = cv2.addWeighted(height, 1.0 - p["bristles"] * 0.6, hair, p["bristles"] * 0.6, 0)
     return emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(1.0) * 2 + 1), sharpen=0.7)
 
 
