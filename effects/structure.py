@@ -143,11 +143,11 @@ def anisotropic_kuwahara(
             for _ in range(power - 1):
                 var = cv2.multiply(var, var)
             wgt = cv2.divide(1.0, cv2.add(var, 1.0))
-            for acc, mean in zip(num, (my, mu, mv)):
+            for acc, mean in zip(num, (my, mu, mv), strict=True):
                 cv2.accumulateProduct(mean, wgt, acc)
             cv2.add(den, wgt, dst=den)
         share = cv2.divide(shares[k], cv2.multiply(total, den))
-        for acc, part in zip(out, num):
+        for acc, part in zip(out, num, strict=True):
             cv2.accumulateProduct(part, share, acc)
     bgr = cv2.transform(cv2.merge(out), _FROM_YUV)
     return np.clip(bgr * 255.0 + 0.5, 0, 255).astype(np.uint8)
