@@ -14,7 +14,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-STEPS = 51  # distance steps per tone in the combined lookup (five tones fit a uint8 index)
+STEPS = 42  # distance steps per tone in the combined lookup (six tones fit a uint8 index)
 
 
 @lru_cache(maxsize=4)
