@@ -120,8 +120,10 @@ def lead_segments(polys: list[np.ndarray], size: tuple[int, int]) -> list[np.nda
     swap = (seg[:, 0] > seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] > seg[:, 3]))
     seg[swap] = seg[swap][:, [2, 3, 0, 1]]
     seg = np.unique(seg, axis=0)
-    lo, hi = -(8 << SHIFT), (max(w, h) + 8) << SHIFT
-    visible = ((seg >= lo) & (seg <= hi)).all(axis=1)
+    x0, x1 = np.minimum(seg[:, 0], seg[:, 2]), np.maximum(seg[:, 0], seg[:, 2])
+    y0, y1 = np.minimum(seg[:, 1], seg[:, 3]), np.maximum(seg[:, 1], seg[:, 3])
+    pad = 8 << SHIFT
+    visible = (x1 >= -pad) & (x0 <= (w << SHIFT) + pad) & (y1 >= -pad) & (y0 <= (h << SHIFT) + pad)
     return list(seg[visible].reshape(-1, 2, 2))
 
 

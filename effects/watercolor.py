@@ -59,7 +59,7 @@ def abstraction(frame: blocks.Frame, washes: int) -> tuple[np.ndarray, float]:
     wash = cv2.addWeighted(flat, 0.65, smooth, 0.35, 0)
     luma = cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY)
     white = float(np.percentile(luma[::2, ::2], 98)) / 255.0
-    return wash, min(_PAPER_WHITE, white * 0.9)
+    return wash, float(np.clip(white * 0.9, 0.72, _PAPER_WHITE))
 
 
 def density(color: np.ndarray, d1: np.ndarray) -> np.ndarray:
