@@ -192,7 +192,7 @@ def test_stained_glass_is_pieces_held_by_dark_lead(falcon):
     out = effects.apply(img, "stained_glass", {"piece_size": 48, "lead_width": 2.5})
     lead = out.max(axis=2) < 45
     assert 0.04 < lead.mean() < 0.45, f"lead covers {lead.mean():.0%}"
-    count, labels = cv2.connectedComponents((~lead).astype(np.uint8), connectivity=4)
+    _, labels = cv2.connectedComponents((~lead).astype(np.uint8), connectivity=4)
     sizes = np.bincount(labels[~lead])
     pieces = (sizes > 30).sum()
     assert pieces > 150, f"only {pieces} separate pieces of glass"
