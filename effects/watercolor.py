@@ -105,6 +105,14 @@ def _fields(shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
     return out
 
 
+@lru_cache(maxsize=4)
+def _granules(shape: tuple[int, int]) -> np.ndarray:
+    """Pigment grains at the output size: fine specks over slightly larger clumps."""
+    out = cv2.addWeighted(blocks.texture(shape, 0.6, seed=43), 0.55, blocks.texture(shape, 1.8, seed=44), 0.45, 0)
+    out.setflags(write=False)
+    return out
+
+
 # pigment (0..1) laid as a function of the wash's luminance: none where the photo is near white
 _PAPER_WHITE = 0.86
 
@@ -136,7 +144,7 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     out = blocks.enlarge(c, frame.shape)
     # granulation at the output size: C' = C - C(1 - C)(d - 1) with d - 1 from the grain texture
     if p["granulation"] > 0:
-        grain = cv2.LUT(blocks.texture(frame.shape, 1.0, seed=43), _grain_lut(p["granulation"]))
+        grain = cv2.LUT(_granules(frame.shape[:2]), _grain_lut(p["granulation"]))
         out = cv2.subtract(out, blocks.multiply(cv2.LUT(out, _PIGMENT_LUT), grain))
     return blocks.multiply(out, blocks.paper(frame.shape, p["paper"] * 0.6))
 
