@@ -40,10 +40,10 @@ def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarr
 
 
 def bristles(frame: blocks.Frame, angle: np.ndarray) -> np.ndarray:
-    """Brush-hair grain (uint8, mean ~128) at the reference size, combed along the strokes."""
-    shape = frame.ref.shape
-    grain = blocks.texture(shape, 0.7, seed=5)
-    return structure.smear_along(grain, structure.tangent_field(angle, shape), frame.px(5.0, frame.ref))
+    """Brush-hair grain (uint8, mean ~128) at the working size, combed along the strokes."""
+    shape = frame.work.shape
+    grain = blocks.texture(shape, 1.2, seed=5)
+    return structure.smear_along(grain, structure.tangent_field(angle, shape), frame.px(6.0, frame.work))
 
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
