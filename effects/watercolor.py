@@ -35,8 +35,8 @@ from .spec import number
 LABEL = "Watercolor"
 ORDER = 50
 SPEC = (
-    number("washes", "Washes", 8, 3, 16, 1, "Number of colors the paint separates into.", integer=True),
-    number("bleed", "Bleed", 1.5, 0, 8, 0.25, "How far the washes run into each other, px at 1024 px."),
+    number("washes", "Washes", 8, 2, 16, 1, "Number of colors the paint separates into.", integer=True),
+    number("bleed", "Bleed", 1.5, 0, 16, 0.25, "How far the washes run into each other, px at 1024 px."),
     number(
         "wobble", "Edge wobble", 3, 0, 8, 0.25, "How far wash borders wander from the photo's edges, px at 1024 px."
     ),
