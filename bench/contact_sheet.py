@@ -29,6 +29,9 @@ TESTS = ROOT / "tests" / "photos"
 SHARED = ROOT.parent / "shared" / "images" / "photos"
 ROWS = ["portrait.jpg", "tanners_ridge.jpg", "japanese-shop.jpg", "prairie_falcon.jpg"]
 CROPPED = ("oil_painting", "watercolor")
+# a 160 px thumbnail shows a 500 px crop: media whose marks are counted in reference px get
+# bigger marks there, so the picker shows them at a glance
+THUMB_PARAMS = {"pixel_art": {"pixel_size": 28}, "manga": {"dot_size": 9}, "stained_glass": {"piece_size": 90}}
 WHITE = (255, 255, 255)
 
 
@@ -98,7 +101,8 @@ def write_thumbnails(folder: pathlib.Path) -> None:
     crop = img[(h - side) // 2 : (h + side) // 2, (w - side) // 2 + 60 : (w + side) // 2 + 60]
     folder.mkdir(parents=True, exist_ok=True)
     for style in effects.STYLES:
-        tile = cv2.resize(effects.apply(crop, style), (160, 160), interpolation=cv2.INTER_AREA)
+        out = effects.apply(crop, style, THUMB_PARAMS.get(style))
+        tile = cv2.resize(out, (160, 160), interpolation=cv2.INTER_AREA)
         path = folder / f"{style}.jpg"
         io.write_image(path, tile, quality=85)
         print(f"  {path.name}: {path.stat().st_size // 1024} KB")

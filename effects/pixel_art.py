@@ -19,7 +19,7 @@ from .spec import number
 LABEL = "Pixel art"
 ORDER = 80
 SPEC = (
-    number("pixel_size", "Pixel size", 8, 2, 32, 1, "Side of one big pixel, px at 1024 px."),
+    number("pixel_size", "Pixel size", 12, 2, 32, 1, "Side of one big pixel, px at 1024 px."),
     number("colors", "Colors", 12, 2, 32, 1, "How many colors the palette has.", integer=True),
     number("dither", "Dithering", 0.5, 0, 1, 0.05, "Strength of the ordered (Bayer) dither pattern in gradients."),
     number("saturation", "Saturation", 1.3, 0, 2.5, 0.05, "Color intensity of the palette."),
