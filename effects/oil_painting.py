@@ -25,7 +25,7 @@ SPEC = (
     number("saturation", "Saturation", 1.2, 0, 2.5, 0.05, "Color intensity of the paint."),
 )
 
-FILTER_RADIUS = 2.0  # the brush spans this many pixels of the layer the filter runs on
+FILTER_RADIUS = 2.5  # the brush spans this many pixels of the layer the filter runs on
 
 
 def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +33,7 @@ def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarr
     side = int(min(blocks.WORK_SIDE, round(blocks.REFERENCE_SIDE * FILTER_RADIUS / brush)))
     small = blocks.shrink(frame.work, side)
     radius = max(1.0, frame.px(brush, small))
-    paint = structure.anisotropic_kuwahara(small, radius, tensor_sigma=max(1.0, radius * 0.8))
+    paint = structure.anisotropic_kuwahara(small, radius, directions=3, tensor_sigma=max(1.0, radius * 0.8))
     # the hairs follow a smoother flow than the filter: long strokes rather than swirls
     angle, _ = structure.orientation(cv2.cvtColor(paint, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0, 2 * radius)
     return paint, angle
@@ -50,7 +50,10 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     paint, angle = frame.memo(("aniso-paint", p["brush_size"]), lambda: paint_layer(frame, p["brush_size"]))
     paint = blocks.saturate(paint, p["saturation"])
     progress(0.4, paint)
-    canvas = blocks.enlarge(paint, frame.shape)
+    # bicubic to the reference size first: a bilinear 12x enlargement of the small paint layer
+    # would show each of its pixels as a little square at 12 MP
+    h, w = frame.ref.shape[:2]
+    canvas = blocks.enlarge(cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC), frame.shape)
     height = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
     if p["bristles"] > 0:
         hair = frame.memo(("hair", p["brush_size"]), lambda: bristles(frame, angle))
@@ -61,8 +64,12 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     return emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(1.0) * 2 + 1), sharpen=0.7)
 
 
-_UNSHARP = np.eye(3, dtype=np.float32)[1:2].T @ np.eye(3, dtype=np.float32)[1:2]  # a centred delta
-_UNSHARP -= cv2.getGaussianKernel(3, 0) @ cv2.getGaussianKernel(3, 0).T  # minus a 3x3 blur
+def _unsharp(size: int) -> np.ndarray:
+    """A centred delta minus a Gaussian blur filling `size` x `size`: an unsharp-mask kernel."""
+    g = cv2.getGaussianKernel(size, size / 4.0)
+    kernel = -(g @ g.T)
+    kernel[size // 2, size // 2] += 1.0
+    return kernel.astype(np.float32)
 
 
 def emboss(image: np.ndarray, height: np.ndarray, amount: float, reach: int, sharpen: float = 0.0) -> np.ndarray:
@@ -77,7 +84,7 @@ def emboss(image: np.ndarray, height: np.ndarray, amount: float, reach: int, sha
     kernel[:r, :r] = 1.0
     kernel[r + 1 :, r + 1 :] = -1.0
     kernel *= amount * 1.5 / (r * r)
-    kernel[r - 1 : r + 2, r - 1 : r + 2] += sharpen * _UNSHARP
+    kernel[r - 1 : r + 2, r - 1 : r + 2] += sharpen * _unsharp(3)
     slope = cv2.filter2D(height, cv2.CV_16S, kernel)
     lit = cv2.add(image, cv2.cvtColor(cv2.convertScaleAbs(cv2.max(slope, 0)), cv2.COLOR_GRAY2BGR))
     return cv2.subtract(lit, cv2.cvtColor(cv2.convertScaleAbs(cv2.min(slope, 0)), cv2.COLOR_GRAY2BGR))
