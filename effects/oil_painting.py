@@ -61,7 +61,7 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
         # the output size, so a 12 MP painting has its own fine texture
         hair = cv2.addWeighted(blocks.enlarge(hair, frame.shape), 0.7, blocks.texture(frame.shape, 0.5, seed=9), 0.3, 0)
         height = cv2.addWeighted(height, 1.0 - p["bristles"] * 0.6, hair, p["bristles"] * 0.6, 0)
-    return emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(1.0) * 2 + 1), sharpen=0.7)
+    return emboss(canvas, height, p["relief"], reach=blocks.odd(frame.full_px(0.5) * 2 + 1), sharpen=0.7)
 
 
 def _unsharp(size: int) -> np.ndarray:
