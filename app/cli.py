@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("input", help="JPEG, PNG or WebP file")
     apply.add_argument("output", help="output file; .jpg, .png or .webp")
     apply.add_argument(
-        "--style", default="cartoon", help="cartoon, sketch, color_pencil, oil_painting, watercolor, pop_art"
+        "--style", default="cartoon", help="one of the styles in effects.STYLES (cartoon, sketch, manga, ...)"
     )
     apply.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     apply.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")

@@ -10,16 +10,11 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+import effects
 from app.auth.tables import User
 
-
-class JobStyle(str, enum.Enum):
-    CARTOON = "CARTOON"
-    SKETCH = "SKETCH"
-    COLOR_PENCIL = "COLOR_PENCIL"
-    OIL_PAINTING = "OIL_PAINTING"
-    WATERCOLOR = "WATERCOLOR"
-    POP_ART = "POP_ART"
+# one member per style module of effects/ (CARTOON = "CARTOON", ...): a new style needs no edit here
+JobStyle = enum.Enum("JobStyle", {s.upper(): s.upper() for s in effects.STYLES}, type=str)
 
 
 class JobStatus(str, enum.Enum):
