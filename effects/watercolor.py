@@ -122,10 +122,13 @@ def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     flat = blocks.saturate(flat, p["saturation"])
     progress(0.3, flat)
     ref_shape = frame.ref.shape
-    wash = _wobbly(blocks.enlarge(flat, ref_shape), frame, p["wobble"])
-    sigma = frame.px(p["bleed"], frame.ref)
+    # wobble and bleed at the working size (the borders wander by a few reference px: no need
+    # for more resolution), the pigment effects at the reference size
+    wash = _wobbly(flat, frame, p["wobble"])
+    sigma = frame.px(p["bleed"], wash)
     if sigma > 0.3:
         wash = cv2.GaussianBlur(wash, (0, 0), sigma)
+    wash = blocks.enlarge(wash, ref_shape)
     # water and white paper: lift every color toward white, fully where the photo is light
     # (light relative to this photo's own whites); no ink-black: watercolor is transparent
     laid = cv2.LUT(cv2.cvtColor(wash, cv2.COLOR_BGR2GRAY), _laid_lut(white, p["lightness"]))
