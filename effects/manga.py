@@ -9,10 +9,13 @@ Outlines are the difference-of-Gaussians ink field shared with the cartoon style
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 from . import blocks, halftone
+from .registry import Progress
 from .spec import number
 
 LABEL = "Manga"
@@ -48,7 +51,7 @@ def _level_lut(gray: np.ndarray, tones: int, black: float, white: float) -> tupl
     return lut, coverages
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
+def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
     gray = frame.memo(("manga-tone",), lambda: _tone_layer(frame))
     lut, coverages = _level_lut(gray, p["tones"], p["black"], p["white"])
     levels = cv2.LUT(blocks.enlarge(gray, frame.shape), lut)

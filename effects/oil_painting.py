@@ -10,10 +10,13 @@ tangent), with a one-pixel unsharp mask folded into the same kernel.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 from . import blocks, structure
+from .registry import Progress
 from .spec import number
 
 LABEL = "Oil painting"
@@ -46,7 +49,7 @@ def bristles(frame: blocks.Frame, angle: np.ndarray) -> np.ndarray:
     return structure.smear_along(grain, structure.tangent_field(angle, shape), frame.px(6.0, frame.work))
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
+def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
     paint, angle = frame.memo(("aniso-paint", p["brush_size"]), lambda: paint_layer(frame, p["brush_size"]))
     paint = blocks.saturate(paint, p["saturation"])
     progress(0.4, paint)

@@ -10,10 +10,13 @@ do by hand. The blocks are enlarged with nearest-neighbour sampling: crisp at an
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 from . import blocks
+from .registry import Progress
 from .spec import number
 
 LABEL = "Pixel art"
@@ -42,7 +45,7 @@ def _cells(frame: blocks.Frame, pixel_size: float) -> np.ndarray:
     return cv2.resize(src, (nx, ny), interpolation=cv2.INTER_AREA)
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
+def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
     cells = frame.memo(("cells", p["pixel_size"]), lambda: _cells(frame, p["pixel_size"]))
     cells = blocks.saturate(cells, p["saturation"])
     palette = blocks.kmeans_palette(cells, p["colors"])

@@ -12,11 +12,13 @@ at 12 MP, and a faint low-frequency mottle gives the hand-made glass its unevenn
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import cv2
 import numpy as np
 
 from . import blocks
+from .registry import Progress
 from .spec import number
 
 LABEL = "Stained glass"
@@ -151,7 +153,7 @@ def _glass(frame: blocks.Frame, piece: float, detail: float, colors: int) -> tup
     return pts, np.clip(glass + 0.5, 0, 255).astype(np.uint8)
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
+def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
     pts, colors = frame.memo(
         ("glass", p["piece_size"], p["detail"], p["colors"]),
         lambda: _glass(frame, p["piece_size"], p["detail"], p["colors"]),

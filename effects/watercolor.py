@@ -25,11 +25,13 @@ paper grain are drawn at the output size.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
 
 from . import blocks
+from .registry import Progress
 from .spec import number
 
 LABEL = "Watercolor"
@@ -117,7 +119,7 @@ def _granules(shape: tuple[int, int]) -> np.ndarray:
 _PAPER_WHITE = 0.86
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
+def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
     flat, white = frame.memo(("washes", p["washes"]), lambda: abstraction(frame, p["washes"]))
     flat = blocks.saturate(flat, p["saturation"])
     progress(0.3, flat)
