@@ -62,9 +62,11 @@ SECTORS = 8
 
 
 @lru_cache(maxsize=32)
-def sector_kernels(radius: float, angle: float, stretch: float, sectors: int = SECTORS) -> tuple[np.ndarray, ...]:
+def sector_kernels(
+    radius: float, angle: float, stretch: float, sectors: int = SECTORS
+) -> tuple[tuple[np.ndarray, tuple[int, int]], ...]:
     """The `sectors` weighting kernels of an ellipse with semi-axes radius*stretch (along `angle`)
-    and radius/stretch (across), as float32 arrays that each sum to 1.
+    and radius/stretch (across), as float32 arrays that each sum to 1, each with its anchor.
 
     In the ellipse's own unit-disk coordinates v, sector i weighs w_i(v) = s_i(angle of v) * g(|v|):
     s_i are smooth angular lobes normalised to sum to 1 everywhere (a partition of unity, so the
@@ -89,7 +91,13 @@ def sector_kernels(radius: float, angle: float, stretch: float, sectors: int = S
     out = []
     for lobe in lobes:
         k = (lobe * fall).reshape(n, 4, n, 4).sum(axis=(1, 3))
-        out.append((k / k.sum()).astype(np.float32))
+        # weights below 2 % of the peak are dropped and the kernel cropped to what is left (with
+        # the anchor kept on the centre pixel): a sector is about half the disk, so filter2D
+        # does about half the work
+        k[k < 0.02 * k.max()] = 0.0
+        rows, cols = np.flatnonzero(k.any(axis=1)), np.flatnonzero(k.any(axis=0))
+        k = k[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        out.append(((k / k.sum()).astype(np.float32), (int(half - cols[0]), int(half - rows[0]))))
     return tuple(out)
 
 
@@ -135,8 +143,8 @@ def anisotropic_kuwahara(
     for k in range(directions):
         num = [np.zeros((h, w), np.float32) for _ in range(3)]
         den = np.zeros((h, w), np.float32)
-        for kernel in sector_kernels(round(radius, 3), np.pi * k / directions, stretch):
-            m = cv2.filter2D(tall, -1, kernel, borderType=cv2.BORDER_REFLECT)
+        for kernel, anchor in sector_kernels(round(radius, 3), np.pi * k / directions, stretch):
+            m = cv2.filter2D(tall, -1, kernel, anchor=anchor, borderType=cv2.BORDER_REFLECT)
             my, mu, mv, myy = (m[r] for r in rows)
             var = cv2.subtract(myy, cv2.multiply(my, my))
             var = cv2.multiply(var, var, scale=scale)
