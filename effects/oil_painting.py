@@ -22,10 +22,10 @@ from .spec import number
 LABEL = "Oil painting"
 ORDER = 40
 SPEC = (
-    number("brush_size", "Brush size", 6, 2, 20, 0.5, "Size of the paint dabs in px at 1024 px."),
+    number("brush_size", "Brush size", 8, 2, 20, 0.5, "Size of the paint dabs in px at 1024 px."),
     number("relief", "Impasto", 0.5, 0, 1, 0.05, "Height of the paint ridges catching the light."),
     number("bristles", "Bristle texture", 0.4, 0, 1, 0.05, "How visible the brush hairs are."),
-    number("saturation", "Saturation", 1.2, 0, 2.5, 0.05, "Color intensity of the paint."),
+    number("saturation", "Saturation", 1.25, 0, 2.5, 0.05, "Color intensity of the paint."),
 )
 
 FILTER_RADIUS = 2.5  # the brush spans this many pixels of the layer the filter runs on
