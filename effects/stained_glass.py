@@ -96,16 +96,21 @@ def seeds(frame: blocks.Frame, piece: float, detail: float) -> tuple[np.ndarray,
     return np.concatenate(points), np.concatenate(tints)
 
 
-def cells(points: np.ndarray, size: tuple[int, int], scale: float) -> list[np.ndarray]:
-    """Voronoi polygons of `points` (reference px) in pixels of an image of `size` (w, h), as
-    int32 arrays with SHIFT fractional bits."""
-    w, h = size
-    margin = 2 * float(np.abs(points).max()) * scale + 10
-    sub = cv2.Subdiv2D((-margin, -margin, w + 2 * margin, h + 2 * margin))
-    sub.insert([(float(x) * scale, float(y) * scale) for x, y in points])
+def voronoi(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Voronoi cells of `points` (cv2.Subdiv2D), as all vertices (float, same units as the
+    points) and the offsets where each cell's vertices start and end."""
+    margin = 2 * float(np.abs(points).max()) + 10
+    sub = cv2.Subdiv2D((-margin, -margin, 3 * margin, 3 * margin))
+    sub.insert([(float(x), float(y)) for x, y in points])
     facets, _ = sub.getVoronoiFacetList([])
-    bounds = np.cumsum([0] + [len(f) for f in facets])
-    fixed = np.round(np.concatenate(facets) * (1 << SHIFT)).astype(np.int32)
+    return np.concatenate(facets), np.cumsum([0] + [len(f) for f in facets])
+
+
+def cells(verts: np.ndarray, bounds: np.ndarray, scale: float) -> list[np.ndarray]:
+    """The Voronoi polygons scaled by `scale` (reference px -> pixels of some image), as int32
+    arrays with SHIFT fractional bits. A Voronoi diagram scales with its seeds, so one diagram
+    serves every size, and neighbours share their vertices exactly at each."""
+    fixed = np.round(verts * (scale * (1 << SHIFT))).astype(np.int32)
     return [fixed[a:b] for a, b in pairwise(bounds)]
 
 
@@ -130,12 +135,14 @@ def lead_segments(polys: list[np.ndarray], size: tuple[int, int]) -> list[np.nda
     return list(seg[visible].reshape(-1, 2, 2))
 
 
-def _glass(frame: blocks.Frame, piece: float, detail: float, colors: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeds and the glass color of each piece: the mean color under it, pulled toward a small
-    palette of glass colors learned from those means, and lightly tinted piece by piece."""
+def _glass(frame: blocks.Frame, piece: float, detail: float, colors: int) -> tuple[np.ndarray, ...]:
+    """The pieces (Voronoi vertices and offsets, reference px) and the glass color of each:
+    the mean color under it, pulled toward a small palette of glass colors learned from those
+    means, and lightly tinted piece by piece."""
     pts, tints = seeds(frame, piece, detail)
+    verts, bounds = voronoi(pts)
     wh, ww = frame.work.shape[:2]
-    polys = cells(pts, (ww, wh), ww / (frame.shape[1] * blocks.REFERENCE_SIDE / max(frame.shape)))
+    polys = cells(verts, bounds, ww / (frame.shape[1] * blocks.REFERENCE_SIDE / max(frame.shape)))
     labels = np.zeros((wh, ww), np.int32)
     for i, poly in enumerate(polys):
         cv2.fillConvexPoly(labels, poly, i, cv2.LINE_8, SHIFT)
@@ -150,11 +157,11 @@ def _glass(frame: blocks.Frame, piece: float, detail: float, colors: int) -> tup
     dist = ((means[:, None, :].astype(np.float32) - palette[None].astype(np.float32)) ** 2).sum(axis=2)
     glass = 0.6 * palette[np.argmin(dist, axis=1)] + 0.4 * means  # shading survives
     glass *= (1.0 + 0.07 * tints)[:, None]
-    return pts, np.clip(glass + 0.5, 0, 255).astype(np.uint8)
+    return verts, bounds, np.clip(glass + 0.5, 0, 255).astype(np.uint8)
 
 
 def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.ndarray:
-    pts, colors = frame.memo(
+    verts, bounds, colors = frame.memo(
         ("glass", p["piece_size"], p["detail"], p["colors"]),
         lambda: _glass(frame, p["piece_size"], p["detail"], p["colors"]),
     )
@@ -162,7 +169,10 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     colors = cv2.LUT(colors, _GLOW)  # light shining through: lifted, never muddy
     progress(0.3, None)
     h, w = frame.shape
-    polys = cells(pts, (w, h), max(h, w) / blocks.REFERENCE_SIDE)
+    polys, segments = frame.memo(
+        ("glass-lead", p["piece_size"], p["detail"]),
+        lambda: _outline(verts, bounds, (w, h)),
+    )
     out = np.empty((h, w, 3), np.uint8)
     for poly, color in zip(polys, colors.tolist(), strict=True):
         cv2.fillConvexPoly(out, poly, color, cv2.LINE_8, SHIFT)
@@ -170,10 +180,16 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     out = blocks.multiply(out, cv2.LUT(blocks.texture(frame.shape, 9.0, seed=77), _MOTTLE))
     thick = max(1, round(frame.full_px(p["lead_width"])))
     if thick <= 4:  # thin lines need anti-aliasing; thick ones at 12 MP do not (and it costs 3x)
-        cv2.polylines(out, lead_segments(polys, (w, h)), False, LEAD, thick, cv2.LINE_AA, SHIFT)
+        cv2.polylines(out, segments, False, LEAD, thick, cv2.LINE_AA, SHIFT)
     else:
         cv2.polylines(out, polys, True, LEAD, thick, cv2.LINE_8, SHIFT)
     return out
+
+
+def _outline(verts: np.ndarray, bounds: np.ndarray, size: tuple[int, int]) -> tuple[list, list]:
+    """The pieces at the output size and their lead segments (each shared edge once)."""
+    polys = cells(verts, bounds, max(size) / blocks.REFERENCE_SIDE)
+    return polys, lead_segments(polys, size)
 
 
 _GLOW = np.clip(30 + np.arange(256) * (225 / 255), 0, 255).astype(np.uint8)
