@@ -124,13 +124,12 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     flat = blocks.saturate(flat, p["saturation"])
     progress(0.3, flat)
     ref_shape = frame.ref.shape
-    # wobble and bleed at the working size (the borders wander by a few reference px: no need
-    # for more resolution), the pigment effects at the reference size
+    # wobble, bleed, water and the wash borders at the working size (the borders wander by a
+    # few reference px: no need for more resolution), the pigment density at the reference size
     wash = _wobbly(flat, frame, p["wobble"])
     sigma = frame.px(p["bleed"], wash)
     if sigma > 0.3:
         wash = cv2.GaussianBlur(wash, (0, 0), sigma)
-    wash = blocks.enlarge(wash, ref_shape)
     # water and white paper: lift every color toward white, fully where the photo is light
     # (light relative to this photo's own whites); no ink-black: watercolor is transparent
     laid = cv2.LUT(cv2.cvtColor(wash, cv2.COLOR_BGR2GRAY), _laid_lut(white, p["lightness"]))
@@ -141,9 +140,11 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
         gx = cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3, scale=0.125 / 255)
         gy = cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3, scale=0.125 / 255)
         grad = cv2.transform(cv2.add(cv2.multiply(gx, gx), cv2.multiply(gy, gy)), np.ones((1, 3), np.float32))
-        width = max(0.5, frame.px(1.0, frame.ref))
+        width = max(0.5, frame.px(1.0, c))
         grad = cv2.GaussianBlur(cv2.sqrt(grad), (0, 0), width)
-        d = cv2.scaleAdd(cv2.min(grad, 2.5 / (p["wet_edges"] * 12.0 * width)), p["wet_edges"] * 12.0 * width, d)
+        k = p["wet_edges"] * 12.0 * width
+        d = cv2.add(d, blocks.enlarge(cv2.min(grad, 2.5 / k) * np.float32(k), ref_shape))
+    c = blocks.enlarge(c, ref_shape)
     c = density(c, d)
     progress(0.6, None)
     out = blocks.enlarge(c, frame.shape)
