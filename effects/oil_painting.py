@@ -5,7 +5,8 @@ The paint is the anisotropic Kuwahara filter (Kyprianidis, Kang and Döllner 200
 always spans the same few filter pixels and the cost stays flat. At the output size the
 paint is lit from the top left as a relief of its own luminance plus brush hairs that run
 along the strokes (a line-integral convolution of grain along the structure tensor's
-tangent), with a one-pixel unsharp mask folded into the same kernel.
+tangent, at the working size) over canvas grain drawn at the output size, with a one-pixel
+unsharp mask folded into the same kernel.
 """
 
 from __future__ import annotations

@@ -8,11 +8,17 @@ each sector's mean is weighted by how flat (low-variance) the sector is, so edge
 and flat areas are painted with brush-like strokes that follow the picture's lines.
 
 Speed: the ellipse's orientation is quantised into a few directions. For each direction the
-eight sector kernels are fixed, so their means and variances come from `cv2.filter2D` over a
-four-channel image (B, G, R, luma²); pixels then blend the two nearest directions by their own
-orientation (and all directions alike where the picture has no orientation), which keeps the
-result continuous. Sector weights are smooth and sum to one at every point of the ellipse
-(the paper's smoothed characteristic functions), so flat areas show no square quadrants.
+eight sector kernels are fixed, so their means and variances come from `cv2.filter2D` over
+four stacked planes (Y, U, V, Y²); pixels then blend the directions with weights peaked on
+their own orientation, more sharply the more anisotropic they are (all directions alike where
+the picture has no orientation), which keeps the result continuous. Sector weights are smooth
+and sum to one at every point of the ellipse (the paper's smoothed characteristic functions),
+so flat areas show no square quadrants.
+
+Departure from the paper: the ellipse's elongation is fixed per direction (`stretch`) rather
+than computed per pixel from the anisotropy A; A instead sets how much a pixel favours the
+direction of its own structure, so isotropic areas get the average of the directions (a
+rounder footprint) and strongly oriented ones the elongated ellipse.
 """
 
 from __future__ import annotations
