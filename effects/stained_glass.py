@@ -157,6 +157,12 @@ def _glass(frame: blocks.Frame, piece: float, detail: float, colors: int) -> tup
     dist = ((means[:, None, :].astype(np.float32) - palette[None].astype(np.float32)) ** 2).sum(axis=2)
     glass = 0.6 * palette[np.argmin(dist, axis=1)] + 0.4 * means  # shading survives
     glass *= (1.0 + 0.07 * tints)[:, None]
+    # glass glows: stretch the pieces' brightness over the window's range, so a dim photo still
+    # makes a luminous window (and the lead stays the darkest thing in it)
+    luma = glass @ np.array([0.114, 0.587, 0.299])
+    lo, hi = np.percentile(luma[count > 0], [5, 97])
+    target = 70 + (luma - lo) * (170 / max(hi - lo, 1.0))
+    glass *= (np.clip(target, 55, 250) / np.maximum(luma, 1.0))[:, None]
     return verts, bounds, np.clip(glass + 0.5, 0, 255).astype(np.uint8)
 
 
