@@ -51,6 +51,13 @@ def test_new_styles_exist_with_labels_after_the_others():
 
 
 @pytest.mark.parametrize("style", ART)
+def test_slider_texts_are_american_english(style):
+    text = " ".join(f"{p.label} {p.help}" for p in effects.params(style)).lower()
+    for british in ("colour", "grey", "centre", "neighbour"):
+        assert british not in text, british
+
+
+@pytest.mark.parametrize("style", ART)
 def test_every_slider_end_renders_the_input_size(style, falcon):
     img = to_side(falcon, 300)
     for p in effects.params(style):
