@@ -43,6 +43,35 @@ def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarr
     return paint, angle
 
 
+def _to_reference(frame: blocks.Frame, paint: np.ndarray) -> np.ndarray:
+    """The paint at the reference size with crisp stroke borders.
+
+    Bicubic first (a bilinear 12x enlargement would show each paint pixel as a little square
+    at 12 MP), then one step of a shock filter (Osher and Rudin 1990): each pixel takes the
+    3x3 maximum where the luminance is concave and the minimum where it is convex (across stroke
+    borders only: where the luminance changes by more than 2 levels a pixel), which turns
+    the enlarged, soft stroke borders back into sharp ones at the reference size; a 0.6 px blur
+    then anti-aliases the steps.
+    """
+    h, w = frame.ref.shape[:2]
+    big = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC)
+    scale = max(h, w) / max(paint.shape[:2])
+    if scale < 1.5:
+        return big
+    # the luminance's shape, from the small paint (smooth once enlarged, no blur needed at 1024 px)
+    small = cv2.GaussianBlur(cv2.cvtColor(paint, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), 0.5)
+    luma = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    concave = cv2.Laplacian(luma, cv2.CV_32F, ksize=3) < 0
+    # only across stroke borders: smooth gradients inside a stroke stay smooth (no terraces)
+    slope = cv2.magnitude(*(cv2.Sobel(luma, cv2.CV_32F, dx, 1 - dx, ksize=3, scale=0.125) for dx in (1, 0)))
+    border = slope > 2.0
+    box = np.ones((3, 3), np.uint8)
+    out = big.copy()
+    cv2.copyTo(cv2.dilate(big, box), (concave & border).astype(np.uint8), out)
+    cv2.copyTo(cv2.erode(big, box), (~concave & border).astype(np.uint8), out)
+    return cv2.GaussianBlur(out, (0, 0), 0.6)  # anti-alias the one-pixel steps it leaves
+
+
 def bristles(frame: blocks.Frame, angle: np.ndarray) -> np.ndarray:
     """Brush-hair grain (uint8, mean ~128) at the working size, combed along the strokes."""
     shape = frame.work.shape
@@ -54,10 +83,8 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     paint, angle = frame.memo(("aniso-paint", p["brush_size"]), lambda: paint_layer(frame, p["brush_size"]))
     paint = blocks.saturate(paint, p["saturation"])
     progress(0.4, paint)
-    # bicubic to the reference size first: a bilinear 12x enlargement of the small paint layer
-    # would show each of its pixels as a little square at 12 MP
-    h, w = frame.ref.shape[:2]
-    canvas = blocks.enlarge(cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC), frame.shape)
+    sharp = frame.memo(("oil-ref", p["brush_size"], p["saturation"]), lambda: _to_reference(frame, paint))
+    canvas = blocks.enlarge(sharp, frame.shape)
     height = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
     if p["bristles"] > 0:
         hair = frame.memo(("hair", p["brush_size"]), lambda: bristles(frame, angle))
