@@ -49,7 +49,7 @@ def _to_reference(frame: blocks.Frame, paint: np.ndarray) -> np.ndarray:
     Bicubic first (a bilinear 12x enlargement would show each paint pixel as a little square
     at 12 MP), then one step of a shock filter (Osher and Rudin 1990): each pixel takes the
     3x3 maximum where the luminance is concave and the minimum where it is convex (across stroke
-    borders only: where the luminance changes by more than 2 levels a pixel), which turns
+    borders only: where the luminance changes by more than 2 levels a reference px), which turns
     the enlarged, soft stroke borders back into sharp ones at the reference size; a 0.6 px blur
     then anti-aliases the steps.
     """
@@ -61,14 +61,15 @@ def _to_reference(frame: blocks.Frame, paint: np.ndarray) -> np.ndarray:
     # the luminance's shape, from the small paint (smooth once enlarged, no blur needed at 1024 px)
     small = cv2.GaussianBlur(cv2.cvtColor(paint, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), 0.5)
     luma = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    concave = cv2.Laplacian(luma, cv2.CV_32F, ksize=3) < 0
-    # only across stroke borders: smooth gradients inside a stroke stay smooth (no terraces)
-    slope = cv2.magnitude(*(cv2.Sobel(luma, cv2.CV_32F, dx, 1 - dx, ksize=3, scale=0.125) for dx in (1, 0)))
-    border = slope > 2.0
+    concave = cv2.compare(cv2.Laplacian(luma, cv2.CV_32F, ksize=3), 0.0, cv2.CMP_LT)
+    # only across stroke borders (the slope, measured on the small paint, above 2 levels per
+    # reference px): smooth gradients inside a stroke stay smooth, without terraces
+    slope = cv2.magnitude(*(cv2.Sobel(small, cv2.CV_32F, dx, 1 - dx, ksize=3, scale=0.125) for dx in (1, 0)))
+    border = cv2.compare(cv2.resize(slope, (w, h), interpolation=cv2.INTER_LINEAR), 2.0 * scale, cv2.CMP_GT)
     box = np.ones((3, 3), np.uint8)
     out = big.copy()
-    cv2.copyTo(cv2.dilate(big, box), (concave & border).astype(np.uint8), out)
-    cv2.copyTo(cv2.erode(big, box), (~concave & border).astype(np.uint8), out)
+    cv2.copyTo(cv2.dilate(big, box), cv2.bitwise_and(concave, border), out)
+    cv2.copyTo(cv2.erode(big, box), cv2.bitwise_and(cv2.bitwise_not(concave), border), out)
     return cv2.GaussianBlur(out, (0, 0), 0.6)  # anti-alias the one-pixel steps it leaves
 
 
