@@ -8,10 +8,9 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
 from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
-
-import effects
 from litestar.response import File
 
+import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage

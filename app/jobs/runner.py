@@ -7,8 +7,8 @@ import logging
 import time
 
 import effects
-from app.lib.clock import now
 from app.lib import storage
+from app.lib.clock import now
 from app.lib.errors import fault
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings

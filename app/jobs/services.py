@@ -9,12 +9,12 @@ import uuid
 import anyio
 
 import effects
-from effects import io
 from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request, from_effects, not_found
 from app.lib.inputs import MAX_PAGE, parse_json
 from app.lib.settings import get_settings
+from effects import io
 
 from .schemas import Job, JobLinks, JobPage
 from .tables import ImageJob, JobStatus

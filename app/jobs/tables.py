@@ -13,7 +13,7 @@ from piccolo.table import Table
 from app.auth.tables import User
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     QUEUED = "QUEUED"
     PROCESSING = "PROCESSING"
     DONE = "DONE"

@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 import effects
 
@@ -245,7 +246,7 @@ def handle_internal(request: Request, exc: Exception) -> Response:
     return _body(request, 500, "internal", f"Something went wrong on our side (reference {rid}).")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     effects.EffectsError: handle_domain_error,
     HTTPException: handle_http_exception,

@@ -68,10 +68,7 @@ def mime_of(path: str | os.PathLike) -> str:
 
 def remove(paths: list[pathlib.Path]) -> None:
     for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
+        p.unlink(missing_ok=True)
 
 
 def discard(paths: list[pathlib.Path]) -> None:

@@ -94,6 +94,8 @@ def for_style(style: str) -> tuple[Builtin, ...]:
         except effects.EffectsError as exc:
             log.warning("built-in preset %s/%s skipped: %s", style, name, exc)
             continue
+        if any(b.params == params for b in out):
+            continue  # e.g. "Subtle" of a style with switches only: the same as "Default"
         out.append(Builtin(builtin_uuid(style, name), name, style, params))
     return tuple(out)
 

@@ -7,10 +7,10 @@ import time
 import uuid
 
 import anyio
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from app.lib.errors import DomainError
 from app.lib.settings import get_settings
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooSlow(DomainError):
@@ -23,7 +23,7 @@ def request_guard(app: ASGIApp) -> ASGIApp:
         if scope["type"] not in ("http", "websocket"):
             await app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state = scope.setdefault("state", {})
         state["request_id"] = uuid.uuid4().hex[:12]
         if scope["type"] == "websocket":
             await app(scope, receive, send)
@@ -34,7 +34,7 @@ def request_guard(app: ASGIApp) -> ASGIApp:
         deadline: float | None = None
         body_done = False
 
-        async def guarded() -> Message:
+        async def guarded() -> ReceiveMessage:
             # Slowloris: the whole body must arrive within `seconds` of asking for it. After
             # the body, receive() only waits for a disconnect, which may take any time.
             nonlocal deadline, body_done

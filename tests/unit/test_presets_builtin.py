@@ -39,9 +39,12 @@ def test_a_style_nobody_curated_gets_subtle_and_bold_from_its_spec(style, monkey
         builtin.for_style.cache_clear()
 
 
-def test_curated_entries_that_no_longer_fit_are_skipped(monkeypatch):
+def test_curated_entries_that_no_longer_fit_or_repeat_are_skipped(monkeypatch):
     style = effects.STYLES[0]
-    monkeypatch.setattr(builtin, "CURATED", {style: {"Broken": {"no_such_param": 1}, "Fine": {}}, "gone": {"X": {}}})
+    first = effects.params(style)[0]
+    other = first.max if first.default != first.max else first.min
+    curated = {style: {"Broken": {"no_such_param": 1}, "Same": {}, "Fine": {first.name: other}}, "gone": {"X": {}}}
+    monkeypatch.setattr(builtin, "CURATED", curated)
     builtin.for_style.cache_clear()
     try:
         assert [p.name for p in builtin.for_style(style)] == ["Default", "Fine"]
