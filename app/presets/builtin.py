@@ -87,7 +87,7 @@ def for_style(style: str) -> tuple[Builtin, ...]:
     """The built-in presets of `style` (a name of effects.STYLES), "Default" first."""
     style = effects.style_name(style)
     wanted = {DEFAULT: {}, **(CURATED.get(style) or generated(style))}
-    out = []
+    out: list[Builtin] = []
     for name, overrides in wanted.items():
         try:
             params = effects.validate(style, overrides)

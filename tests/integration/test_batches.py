@@ -207,3 +207,6 @@ def test_batch_pages(server, client, user):
     form = client.get("/batch", headers=cookie)
     assert form.status_code == 200 and 'name="files"' in form.text and "multiple" in form.text
     assert client.get("/batch/00000000-0000-0000-0000-000000000000", headers=cookie).status_code == 404
+    for path in ("/batch", f"/batch/{created['uuid']}", "/account/tokens"):
+        r = client.get(path, follow_redirects=False)  # no login: to the login page, and back after
+        assert r.status_code == 303 and r.headers["location"] == f"/login?next={path}"
