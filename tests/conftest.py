@@ -76,8 +76,8 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self) -> "Server":
-        log = open(self.data_dir / "server.log", "ab")
+    def start(self) -> Server:
+        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 (the server process owns it until it stops)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
             cwd=ROOT,

@@ -25,6 +25,10 @@ def png(width: int, height: int, raw: bytes, depth: int = 8, bad_crc: bool = Fal
     return b"\x89PNG\r\n\x1a\n" + ihdr + idat + _chunk(b"IEND", b"")
 
 
+MVG = b"push graphic-context\nviewbox 0 0 640 480\npop graphic-context\n"
+SVG = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+
+
 def refused() -> dict[str, tuple[bytes, int, str]]:
     """name -> (bytes, HTTP status, error code)."""
     jpeg = (PHOTOS / "prairie_falcon.jpg").read_bytes()
@@ -37,12 +41,16 @@ def refused() -> dict[str, tuple[bytes, int, str]]:
         "huge-header.png": (png(100_000, 100_000, b""), 413, "image_too_large"),
         # 400 megapixels of zeros in 50 KB: refused from the header, never decoded
         "bomb.png": (png(20_000, 20_000, bytes((1 + 2500) * 20_000), depth=1), 413, "image_too_large"),
-        "huge-header.jpg": (jpeg[: sof + 5] + struct.pack(">HH", 60000, 60000) + jpeg[sof + 9 :], 413, "image_too_large"),
+        "huge-header.jpg": (
+            jpeg[: sof + 5] + struct.pack(">HH", 60000, 60000) + jpeg[sof + 9 :],
+            413,
+            "image_too_large",
+        ),
         "zero-size.png": (png(0, 0, b""), 422, "invalid_image"),
         "garbage-after-magic.jpg": (b"\xff\xd8\xff" + bytes(range(256)) * 40, 422, "invalid_image"),
         # ImageMagick's MVG script language named .png: never handed to any decoder
-        "mvg-polyglot.png": (b"push graphic-context\nviewbox 0 0 640 480\npop graphic-context\n", 415, "unsupported_type"),
-        "svg.jpg": (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", 415, "unsupported_type"),
+        "mvg-polyglot.png": (MVG, 415, "unsupported_type"),
+        "svg.jpg": (SVG, 415, "unsupported_type"),
         "wrong-riff-length.webp": (webp[:4] + struct.pack("<I", len(webp) * 4) + webp[8:], 422, "invalid_image"),
         "empty.jpg": (b"", 422, "empty_file"),
     }

@@ -7,8 +7,8 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
 
 from app.lib.errors import bad_request
-from app.server import openapi
 from app.lib.inputs import parse_json, read_form
+from app.server import openapi
 
 from . import services
 from .deps import client_address, provide_user
@@ -30,7 +30,9 @@ class AuthController(Controller):
         summary="Log in: access and refresh tokens (JSON, or a form with username)",
         operation_class=openapi.body(
             {
-                "application/json": openapi.form({"email": openapi.TEXT, "password": openapi.TEXT}, ["email", "password"]),
+                "application/json": openapi.form(
+                    {"email": openapi.TEXT, "password": openapi.TEXT}, ["email", "password"]
+                ),
                 "application/x-www-form-urlencoded": openapi.form(
                     {"username": openapi.TEXT, "password": openapi.TEXT}, ["username", "password"]
                 ),
@@ -40,7 +42,8 @@ class AuthController(Controller):
     )
     async def login(self, request: Request) -> Tokens:
         data = await _login_body(request)
-        return await services.issue_tokens(await services.login(data.email, data.password, client_address(request)))
+        user = await services.login(data.email, data.password, client_address(request))
+        return await services.issue_tokens(user)
 
     @post("/refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh_tokens(self, data: RefreshRequest) -> Tokens:

@@ -7,14 +7,15 @@ from urllib.parse import urlparse
 from litestar.connection import ASGIConnection
 
 from app.lib.errors import DomainError, unauthorized
-from app.lib.settings import get_settings
 from app.lib.logs import user_id
+from app.lib.settings import get_settings
 
 from . import services
 from .tables import User
 
 ACCESS_COOKIE = "toonify_access"
 REFRESH_COOKIE = "toonify_refresh"
+API_TOKEN_PREFIX = "tfy_"  # noqa: S105 (a prefix, not a secret)
 
 
 def token_from(connection: ASGIConnection, allow_query: bool = False) -> str | None:
@@ -54,6 +55,15 @@ async def provide_user(request: ASGIConnection) -> User:
     # the login cookie is ambient: a foreign page must not be able to spend it (CSRF)
     if by_cookie and request.scope.get("method") not in SAFE_METHODS and not same_origin(request):
         raise DomainError("forbidden", "Cross-site requests with the login cookie are not allowed.")
+    if token.startswith(API_TOKEN_PREFIX):  # a personal API token (app/tokens), not a login JWT
+        from app.tokens import services as api_tokens
+
+        user, row = await api_tokens.authenticate(token)
+        request.state.api_token = row
+        user_id.set(str(user.uuid))
+        if not api_tokens.can_write(row) and request.scope.get("method") not in SAFE_METHODS:
+            raise api_tokens.read_only_error()
+        return user
     user = await services.user_from_access(token)
     user_id.set(str(user.uuid))  # for the request's log lines (app/lib/logs.py)
     return user

@@ -40,7 +40,7 @@ class RefreshRequest(msgspec.Struct):
 class Tokens(msgspec.Struct):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int = 3600
 
 

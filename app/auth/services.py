@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from app.lib.clock import now
 from app.lib.errors import DomainError, unauthorized
@@ -121,7 +122,7 @@ async def change_password(user: User, current: str, new: str) -> None:
 
 
 async def update_profile(user: User, full_name: str | None, email: str | None) -> User:
-    values = {User.updated_at: now()}
+    values: dict[Any, Any] = {User.updated_at: now()}
     if full_name is not None:
         values[User.full_name] = full_name.strip()
     if email is not None:

@@ -16,6 +16,7 @@ from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
 from app.lib.objects import get_store
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.presets import services as presets
 from app.render.base import Renderer
 from app.server import openapi
 
@@ -38,7 +39,7 @@ class ImageController(Controller):
         "/transform",
         status_code=202,
         request_max_body_size=UPLOAD_BODY_LIMIT,
-        summary="Upload a photo and render it (multipart: file, style, params as JSON)",
+        summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
         operation_class=openapi.body(
             {
                 "multipart/form-data": openapi.form(
@@ -46,18 +47,21 @@ class ImageController(Controller):
                         "file": openapi.BINARY,
                         "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
                         "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
+                        "preset": Schema(
+                            type=OpenAPIType.STRING,
+                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
+                        ),
                     },
-                    required=["file", "style"],
+                    required=["file"],
                 )
             },
-            "The photo (JPEG, PNG or WebP), the style, and optionally its parameters as JSON.",
+            "The photo (JPEG, PNG or WebP), the style, and its parameters as JSON or a preset.",
         ),
     )
     async def create_job(self, request: Request, user: User, pool: Pool, runner: Renderer) -> Job:
         form = await read_form(request)
         upload = upload_of(form, "file")
-        style = services.parse_style(form.get("style"))
-        params = services.parse_params(style, form.get("params"))
+        style, params, _ = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
         data = await upload.read()
         job = await services.create(user, data, upload.filename, style, params, pool)
         runner.submit(str(job.uuid))
@@ -106,4 +110,3 @@ class ImageController(Controller):
     @delete("/{job_id:str}", status_code=204, summary="Delete a job and its files")
     async def delete_job(self, job: ImageJob) -> None:
         await services.delete(job)
-

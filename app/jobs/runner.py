@@ -146,10 +146,7 @@ class JobRunner(Renderer):
         values["status"] = status.value
         changed = await (
             ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()})
-            .where(
-                (ImageJob.uuid == job_uuid)
-                & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value])
-            )
+            .where((ImageJob.uuid == job_uuid) & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value]))
             .returning(ImageJob.id)
         )
         return bool(changed)

@@ -35,6 +35,7 @@ class Job(msgspec.Struct):
     created_at: dt.datetime
     processed_at: dt.datetime | None
     links: JobLinks
+    batch: str | None = None  # the batch (POST /batches) this photo came in, if any
 
 
 class JobPage(msgspec.Struct):

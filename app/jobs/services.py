@@ -72,7 +72,9 @@ def safe_filename(name: str | None) -> str:
     return cleaned or "photo"
 
 
-async def create(user: User, data: bytes, filename: str, style: str, params: dict, pool) -> ImageJob:
+async def create(
+    user: User, data: bytes, filename: str, style: str, params: dict, pool, batch: str | None = None
+) -> ImageJob:
     """Store the upload, prove it decodes (in the pool), then insert the QUEUED row.
     Any failure removes what was written: no half-made job."""
     fmt = check_upload(data, filename)
@@ -104,6 +106,7 @@ async def create(user: User, data: bytes, filename: str, style: str, params: dic
         width=size["width"],
         height=size["height"],
         original_bytes=len(data),
+        batch=uuid.UUID(batch) if batch else None,
     )
     try:
         await job.save()
@@ -169,11 +172,20 @@ def to_schema(job: ImageJob) -> Job:
         f"/images/{u}", f"/images/{u}/original", f"/images/{u}/processed", f"/images/{u}/thumbnail", f"/ws/jobs/{u}"
     )
     copied = {name: getattr(job, name) for name in _SAME_NAMED}
-    return Job(uuid=u, style=job.style, params=params_of(job), status=_plain(job.status), links=links, **copied)
+    return Job(
+        uuid=u,
+        style=job.style,
+        params=params_of(job),
+        status=_plain(job.status),
+        links=links,
+        batch=str(job.batch) if job.batch else None,
+        **copied,
+    )
 
 
 # Job fields that are the table's columns under the same name
-_SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in {"uuid", "style", "params", "status", "links"})
+_CONVERTED = {"uuid", "style", "params", "status", "links", "batch"}
+_SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in _CONVERTED)
 
 
 def _plain(value) -> str:

@@ -13,7 +13,7 @@ from piccolo.table import Table
 from app.auth.tables import User
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     QUEUED = "QUEUED"
     PROCESSING = "PROCESSING"
     DONE = "DONE"
@@ -41,3 +41,4 @@ class ImageJob(Table, tablename="image_jobs"):
     original_bytes = BigInt(default=0)
     output_bytes = BigInt(default=0)
     render_ms = Float(null=True, default=None, help_text="Worker time: decode, render, encode.")
+    batch = UUID(null=True, default=None, index=True, help_text="The batch (app/batches) this photo came in.")

@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 import effects
 
@@ -52,6 +53,22 @@ STATUS: dict[str, int] = {
     "request_timeout": 408,
     "too_many_requests": 429,
     "too_many_attempts": 429,
+    # API tokens, presets, share links, batches (app/tokens, app/presets, app/shares, app/batches)
+    "missing_files": 400,
+    "login_required": 403,
+    "builtin_preset": 403,
+    "name_taken": 409,
+    "too_many_tokens": 409,
+    "too_many_presets": 409,
+    "too_many_shares": 409,
+    "not_failed": 409,
+    "not_retryable": 409,
+    "batch_too_large": 413,
+    "invalid_name": 422,
+    "invalid_preset": 422,
+    "conflicting_fields": 422,
+    "too_many_photos": 422,
+    "too_many_batches": 429,
     "internal": 500,
     "unavailable": 503,
     "insufficient_storage": 507,
@@ -175,7 +192,10 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         from app.lib.settings import get_settings
 
-        message = f"The request is too large (photos may be up to {get_settings().max_file_size_mb} MB)."
+        s = get_settings()
+        message = f"The request is too large (photos may be up to {s.max_file_size_mb} MB)."
+        if request.url.path.rstrip("/") == "/batches":
+            message = f"The batch is too large: its photos may add up to {s.batch_max_mb} MB."
     return _body(request, status, _HTTP_CODES.get(status, "invalid_request"), message, getattr(exc, "headers", None))
 
 
@@ -226,7 +246,7 @@ def handle_internal(request: Request, exc: Exception) -> Response:
     return _body(request, 500, "internal", f"Something went wrong on our side (reference {rid}).")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     effects.EffectsError: handle_domain_error,
     HTTPException: handle_http_exception,

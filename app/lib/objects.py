@@ -60,11 +60,12 @@ class JobKeys:
         return f"processed/sd/{self.job}{self.suffix}"
 
     def thumb(self, kind: str) -> str:
+        """Small JPEGs: "original" and "result" for the gallery, "before" for a share page."""
         return f"processed/thumbs/{self.job}-{kind}.jpg"
 
     @property
     def all(self) -> list[str]:
-        return [self.original, self.result, self.sd, self.thumb("original"), self.thumb("result")]
+        return [self.original, self.result, self.sd, *(self.thumb(k) for k in ("original", "result", "before"))]
 
 
 class Store(ABC):
@@ -93,6 +94,11 @@ class Store(ABC):
     @abstractmethod
     async def download(self, key: str, filename: str | None, headers: dict | None = None) -> Response:
         """A response that sends the object (attachment when `filename` is given, else inline)."""
+
+    @abstractmethod
+    def chunks(self, key: str) -> Iterator[bytes]:
+        """The object's bytes in pieces, read as they are consumed (blocking: iterate in a
+        thread). FileNotFoundError if there is none."""
 
     @abstractmethod
     async def copy_to(self, key: str, path: pathlib.Path) -> None:
@@ -147,9 +153,16 @@ class LocalStore(Store):
 
     async def download(self, key: str, filename: str | None, headers: dict | None = None) -> Response:
         path = self.path(key)
+        if not path.is_file():  # e.g. a batch photo refused before it was stored
+            raise _not_stored()
         if filename is None:
             return File(path=path, media_type=storage.mime_of(path), content_disposition_type="inline", headers=headers)
         return File(path=path, filename=filename, media_type=storage.mime_of(path), headers=headers)
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        with open(self.path(key), "rb") as src:
+            while chunk := src.read(CHUNK):
+                yield chunk
 
     async def copy_to(self, key: str, path: pathlib.Path) -> None:
         await anyio.to_thread.run_sync(shutil.copyfile, self.path(key), path)
@@ -259,13 +272,11 @@ class S3Store(Store):
         payment checks, so no URL that bypasses them ever leaves the service."""
         from botocore.exceptions import ClientError
 
-        from .errors import not_found
-
         try:
             answer = await self._call("get_object", Bucket=self.bucket, Key=self.name(key))
         except ClientError as exc:
             if _missing(exc):
-                raise not_found() from None
+                raise _not_stored() from None
             raise
         body = answer["Body"]
 
@@ -283,6 +294,20 @@ class S3Store(Store):
                 headers={**out, "Content-Disposition": _attachment(filename)},
             )
         return Stream(chunks(), media_type=storage.mime_of(key), headers=out)
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        from botocore.exceptions import ClientError
+
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self.name(key))["Body"]
+        except ClientError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(key) from None
+            raise
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
 
     async def copy_to(self, key: str, path: pathlib.Path) -> None:
         from botocore.exceptions import ClientError
@@ -305,6 +330,12 @@ class S3Store(Store):
             )
         except Exception as exc:
             log.warning("could not delete %s: %s", keys, exc)
+
+
+def _not_stored() -> Exception:
+    from .errors import DomainError
+
+    return DomainError("not_found", "This file is not stored on the server.")
 
 
 def _missing(exc: Any) -> bool:

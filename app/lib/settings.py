@@ -43,6 +43,7 @@ class Settings:
     preview_size: int = 1024
     ws_idle_timeout: int = 300
     body_timeout: int = 30  # seconds a client may take to send a request body (slow uploads are cut)
+    batch_body_timeout: int = 600  # the same for POST /batches (up to batch_max_mb of photos)
     login_max_failures: int = 5
     login_lock_seconds: int = 30
     login_address_max_failures: int = 50  # failed logins from one address (any email) per 15 minutes
@@ -54,6 +55,10 @@ class Settings:
     hd_price_cents: int = 299
     currency: str = "usd"
     sd_max_side: int = 1024
+    # batches (app/batches)
+    batch_max_photos: int = 50
+    batch_max_mb: int = 200
+    batches_in_flight: int = 3
     # cluster mode (docs/scaling.md): a PostgreSQL database_url plus both of these. Unset = embedded.
     redis_url: str = ""  # redis://host:port/db: job queue, job events, login throttling
     redis_prefix: str = "toonify"  # every Redis key and channel starts with it (several deployments per Redis)
@@ -69,6 +74,10 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_size_mb * 1024 * 1024
+
+    @property
+    def batch_max_bytes(self) -> int:
+        return self.batch_max_mb * 1024 * 1024
 
     @property
     def payments_enabled(self) -> bool:
@@ -143,7 +152,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if s.redis_url and not s.jwt_secret:  # a secret generated per node would reject the other nodes' tokens
         raise SystemExit(f"a cluster ({PREFIX}REDIS_URL set) needs a {PREFIX}JWT_SECRET that every node shares")
     if s.redis_url and not s.database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit(f"a cluster ({PREFIX}REDIS_URL set) needs a PostgreSQL {PREFIX}DATABASE_URL that every node shares")
+        raise SystemExit(
+            f"a cluster ({PREFIX}REDIS_URL set) needs a PostgreSQL {PREFIX}DATABASE_URL that every node shares"
+        )
     return replace(
         s,
         data_dir=data_dir,

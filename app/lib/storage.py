@@ -58,6 +58,7 @@ def all_paths(job_uuid: str, original: str) -> list[pathlib.Path]:
         sd_path(job_uuid, original),
         thumb_path(job_uuid, "original"),
         thumb_path(job_uuid, "result"),
+        thumb_path(job_uuid, "before"),  # the SD-sized original of a shared picture (app/shares)
     ]
 
 
@@ -67,10 +68,7 @@ def mime_of(path: str | os.PathLike) -> str:
 
 def remove(paths: list[pathlib.Path]) -> None:
     for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
+        p.unlink(missing_ok=True)
 
 
 def discard(paths: list[pathlib.Path]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import WebSocket
 
 from app.auth import services
-from app.auth.deps import ACCESS_COOKIE, same_origin, token_from
+from app.auth.deps import ACCESS_COOKIE, API_TOKEN_PREFIX, same_origin, token_from
 from app.auth.tables import User
 from app.lib.errors import DomainError
 
@@ -31,6 +31,14 @@ async def authenticate(socket: WebSocket) -> User | None:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="authentication required")
         return None
     try:
+        if token.startswith(API_TOKEN_PREFIX):  # personal API token: read-only ones may only follow jobs
+            from app.tokens import services as api_tokens
+
+            user, row = await api_tokens.authenticate(token)
+            if not api_tokens.can_write(row) and not socket.scope["path"].startswith("/ws/jobs/"):
+                await socket.close(code=CLOSE_FORBIDDEN_ORIGIN, reason="read-only API token")
+                return None
+            return user
         return await services.user_from_access(token)
     except DomainError:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="invalid or expired token")

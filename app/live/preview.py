@@ -22,10 +22,10 @@ from litestar.exceptions import WebSocketDisconnect
 import effects
 from app.jobs import services as jobs
 from app.lib import storage
-from app.lib.metrics import PREVIEW_SECONDS
-from app.lib.objects import get_store
 from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
+from app.lib.metrics import PREVIEW_SECONDS
+from app.lib.objects import get_store
 from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
 

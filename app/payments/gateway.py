@@ -59,7 +59,7 @@ class Event(msgspec.Struct, frozen=True):
 @lru_cache(maxsize=1)
 def _client() -> stripe.StripeClient:
     s = get_settings()
-    bases = {"api": s.stripe_api_base.rstrip("/")} if s.stripe_api_base else None
+    bases: Any = {"api": s.stripe_api_base.rstrip("/")} if s.stripe_api_base else None
     # the httpx client has async methods: Stripe calls never block the event loop
     return stripe.StripeClient(
         s.stripe_secret_key, base_addresses=bases, http_client=stripe.HTTPXClient(), max_network_retries=2
@@ -135,7 +135,8 @@ def verify_event(payload: bytes, signature: str | None) -> Event:
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     obj = obj if isinstance(obj, dict) else {}
-    kind = event.get("type") if isinstance(event.get("type"), str) else ""
+    kind = event.get("type")
+    kind = kind if isinstance(kind, str) else ""
     status = _EVENT_STATUS.get(kind)
     if kind == "charge.refunded":
         refunded = obj.get("refunded") is True or (_int(obj.get("amount_refunded")) or 0) > 0

@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 import logging
 
-from app.lib.clock import now
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.jobs.tables import JobStatus
+from app.lib.clock import now
 from app.lib.db import locked, write_transaction
 from app.lib.errors import DomainError
 from app.lib.settings import get_settings
 
 from . import gateway
 from .schemas import PaymentOut
-from .tables import Payment, PaymentEvent, PaymentStatus as S
+from .tables import Payment, PaymentEvent
+from .tables import PaymentStatus as S
 
 log = logging.getLogger("toonify.payments")
 

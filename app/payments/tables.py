@@ -14,7 +14,7 @@ from app.auth.tables import User
 from app.jobs.tables import ImageJob
 
 
-class PaymentStatus(str, enum.Enum):
+class PaymentStatus(enum.StrEnum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"

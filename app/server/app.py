@@ -9,30 +9,36 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
-from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from app import ROOT
 from app.auth.controllers import AuthController, UserController
+from app.batches.controllers import BatchController
+from app.batches.pages import BatchPages
 from app.jobs.controllers import ImageController
 from app.jobs.deps import provide_events, provide_pool, provide_runner
 from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
-from app.live.jobs import job_socket
-from app.payments.controllers import PaymentController
-from app.live.preview import preview_socket
-from app.web.account import AccountPages
-from app.web.studio import StudioPages
 from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.live.jobs import job_socket
+from app.live.preview import preview_socket
+from app.payments.controllers import PaymentController
+from app.presets.controllers import PresetController
 from app.server import openapi
 from app.server.middleware import metrics_middleware, request_guard
+from app.shares.controllers import ShareController, SharePages
+from app.tokens.controllers import TokenController
+from app.tokens.pages import TokenPages
+from app.web.account import AccountPages
+from app.web.studio import StudioPages
 
 log = logging.getLogger("toonify")
 
@@ -139,6 +145,13 @@ def create_app() -> Litestar:
             metrics_endpoint,
             AccountPages,
             StudioPages,
+            TokenController,
+            TokenPages,
+            PresetController,
+            ShareController,
+            SharePages,
+            BatchController,
+            BatchPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),

@@ -7,11 +7,11 @@ import time
 import uuid
 
 import anyio
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.lib.errors import DomainError
 from app.lib.logs import request_id
 from app.lib.settings import get_settings
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooSlow(DomainError):
@@ -24,17 +24,19 @@ def request_guard(app: ASGIApp) -> ASGIApp:
         if scope["type"] not in ("http", "websocket"):
             await app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state = scope.setdefault("state", {})
         state["request_id"] = uuid.uuid4().hex[:12]
         request_id.set(state["request_id"])  # for every log line of this request (app/lib/logs.py)
         if scope["type"] == "websocket":
             await app(scope, receive, send)
             return
-        seconds = get_settings().body_timeout
+        s = get_settings()
+        # a batch upload (app/batches) carries up to batch_max_mb of photos: it gets longer
+        seconds = s.batch_body_timeout if scope["path"].rstrip("/") == "/batches" else s.body_timeout
         deadline: float | None = None
         body_done = False
 
-        async def guarded() -> Message:
+        async def guarded() -> ReceiveMessage:
             # Slowloris: the whole body must arrive within `seconds` of asking for it. After
             # the body, receive() only waits for a disconnect, which may take any time.
             nonlocal deadline, body_done

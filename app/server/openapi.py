@@ -30,8 +30,11 @@ SECURITY_SCHEMES = Components(
         BEARER: SecurityScheme(
             type="http",
             scheme="bearer",
-            bearer_format="JWT",
-            description="The access token from /auth/login (or the web login cookie, for pages).",
+            description=(
+                "`Authorization: Bearer <token>`: the access token from POST /auth/login (or the web login "
+                "cookie, for pages), or a personal API token (`tfy_...`) from POST /users/me/tokens. A `read` "
+                "API token may only read (GET); any change answers 403 read_only_token (docs/api.md)."
+            ),
         )
     }
 )

@@ -9,7 +9,8 @@ import sys
 
 def migrate() -> int:
     """Apply pending migrations; an unreachable database is one clear sentence and status 1."""
-    from app.lib.db import DatabaseUnavailable, migrate as run_migrations
+    from app.lib.db import DatabaseUnavailable
+    from app.lib.db import migrate as run_migrations
 
     try:
         asyncio.run(run_migrations())

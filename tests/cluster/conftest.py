@@ -75,8 +75,8 @@ class Weed:
         args += ["-s3.port.iceberg=0", "-s3.port.lance=0"]  # fixed default ports: off, so runs can overlap
         for name in self.ports:
             args += [f"-{name}.port={self.ports[name]}", f"-{name}.port.grpc={self.grpc[name]}"]
-        log = open(self.folder / "weed.log", "ab")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.folder / "weed.log", "ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         client = self.client()
         probe = f"probe-{uuid.uuid4().hex[:8]}"
 
@@ -119,15 +119,15 @@ class Worker:
 
     def start(self) -> Worker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.started_at = self.log_path.stat().st_size
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker", "--concurrency", "1"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        self.started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "worker", "--concurrency", "1"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for(self._ready, f"worker {self.proc.pid} starting", timeout=60)
         return self
 

@@ -201,7 +201,7 @@ def test_stop_everything_and_start_again_loses_no_job_or_file(cluster, node_a, n
 
     cluster.weed.start()
     cluster.start_nodes()
-    for job in waiting + [gone]:
+    for job in [*waiting, gone]:
         assert node_b.get(f"/images/{job['uuid']}", headers=u["headers"]).json()["status"] == "QUEUED"
     cluster.start_workers()
     for job in waiting:

@@ -62,7 +62,9 @@ def test_repeated_failures_are_throttled_but_the_owner_gets_back_in(client, user
     assert "try again" in r.json()["message"]
     # the lock is short (2 s in tests, 30 s by default): the owner gets in once it has passed
     deadline = time.monotonic() + int(r.headers["Retry-After"]) + 10
-    while (r := client.post("/auth/login", json={"email": user["email"], "password": user["password"]})).status_code == 429:
+    while (
+        r := client.post("/auth/login", json={"email": user["email"], "password": user["password"]})
+    ).status_code == 429:
         assert time.monotonic() < deadline, "the lock did not end"
     assert r.status_code == 200
 

@@ -123,9 +123,9 @@ def test_database_connections_killed_mid_traffic_give_503_or_200_and_recover(tmp
             job = upload(c, u["headers"], photo("prairie_falcon.jpg")).json()
             assert wait_done(c, u["headers"], job["uuid"])["status"] == "DONE"
             statuses = []
-            for round_ in range(3):
+            for _ in range(3):
                 _pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
-                for _ in range(5):
+                for _attempt in range(5):
                     statuses.append(c.get("/images", headers=u["headers"]).status_code)
                 r = upload(c, u["headers"], photo("tanners_ridge.jpg"))
                 statuses.append(r.status_code)

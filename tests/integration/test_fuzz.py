@@ -38,7 +38,7 @@ def _images() -> list[tuple[str, bytes]]:
 
 
 def _with_file(case, image: tuple[str, bytes]):
-    name, data = image
+    _, data = image
     if isinstance(case.body, dict):
         case.body = {**case.body, "file": data}
     return case

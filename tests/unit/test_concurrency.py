@@ -63,7 +63,9 @@ async def pool():
 async def test_a_lane_runs_tasks_reports_their_start_and_survives_a_crash(pool, tmp_path):
     started: list[str] = []
     kwargs = {"path": str(photo("prairie_falcon.jpg")), "max_pixels": 10**8, "thumb_side": 64}
-    size = await pool.run("jobs", "probe", on_start=lambda: started.append("a"), thumb=str(tmp_path / "a.jpg"), **kwargs)
+    size = await pool.run(
+        "jobs", "probe", on_start=lambda: started.append("a"), thumb=str(tmp_path / "a.jpg"), **kwargs
+    )
     assert size == {"width": 800, "height": 533} and started == ["a"]
     assert (tmp_path / "a.jpg").exists()
     with pytest.raises(WorkerCrashed):

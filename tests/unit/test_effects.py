@@ -23,8 +23,9 @@ def big() -> np.ndarray:
     return io.read_image(photo("book-beside-flowers.jpg"))
 
 
-def test_styles_are_the_six_lowercase_names():
-    assert STYLES == ("cartoon", "sketch", "color_pencil", "oil_painting", "watercolor", "pop_art")
+def test_styles_are_lowercase_names_in_picker_order():
+    assert STYLES[:6] == ("cartoon", "sketch", "color_pencil", "oil_painting", "watercolor", "pop_art")
+    assert all(s.isidentifier() and s == s.lower() for s in STYLES)
 
 
 @pytest.mark.parametrize("name", ["CARTOON", "Pop_Art", " sketch "])

@@ -1,0 +1,1 @@
+"""Batches: many photos, one style, each photo a normal job."""

@@ -1,0 +1,1 @@
+"""Share links: a public, revocable, optionally expiring page for one finished picture."""
