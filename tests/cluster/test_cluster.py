@@ -141,6 +141,33 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_job_ends_done_once(cluste
     victim.start()  # the cluster is whole again for the next test
 
 
+def test_a_batch_and_a_share_made_on_one_node_are_served_by_the_other(cluster, node_a, node_b):
+    import io as _io
+    import zipfile
+
+    from tests.integration.test_batches import files_of, post_batch, wait_batch
+
+    u = new_user(node_a)
+    created = post_batch(node_a, u["headers"], files_of("book-beside-flowers.jpg", "denali.webp")).json()
+    batch = wait_batch(node_b, u["headers"], created["uuid"])
+    assert batch["status"] == "DONE", batch
+    z = node_b.get(f"/batches/{created['uuid']}/zip", headers=u["headers"])
+    archive = zipfile.ZipFile(_io.BytesIO(z.content))
+    assert archive.testzip() is None and len(archive.namelist()) == 2
+    for name in archive.namelist():
+        assert io.decode(archive.read(name)) is not None
+
+    job = batch["jobs"][0]["uuid"]
+    link = node_a.post(f"/images/{job}/share", headers=u["headers"], json={}).json()
+    token = link["url"].rsplit("/", 1)[1]
+    with httpx.Client(base_url=cluster.nodes[1].url, timeout=30) as anonymous:
+        assert anonymous.get(f"/s/{token}").status_code == 200
+        picture = anonymous.get(f"/s/{token}/{link['image_url'].rsplit('/', 1)[1]}")
+        assert picture.status_code == 200 and max(io.decode(picture.content).shape[:2]) == 1024
+        before = anonymous.get(f"/s/{token}/before.jpg")
+        assert before.status_code == 200 and io.decode(before.content) is not None
+
+
 def test_failed_logins_on_one_node_throttle_the_others(cluster, node_a, node_b):
     u = new_user(node_a)
     for node in (node_a, node_b, node_a, node_b, node_a):  # 5 failures, spread over both nodes
