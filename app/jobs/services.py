@@ -165,3 +165,23 @@ _SAME_NAMED = tuple(f for f in Job.__struct_fields__ if f not in {"uuid", "style
 def _plain(value) -> str:
     """Enum members and the strings read back from the database alike."""
     return getattr(value, "value", value)
+
+
+async def stats_rows(user: User) -> list[dict]:
+    """One row per job of `user` with what the dashboard counts (style, status, dates, sizes)."""
+    return await ImageJob.select(
+        ImageJob.style,
+        ImageJob.status,
+        ImageJob.created_at,
+        ImageJob.width,
+        ImageJob.height,
+        ImageJob.output_width,
+        ImageJob.output_height,
+        ImageJob.render_ms,
+        ImageJob.output_bytes,
+    ).where(ImageJob.user == user.id)
+
+
+async def count_for(user: User) -> int:
+    """How many pictures `user` has (the gallery's count)."""
+    return await ImageJob.count().where(ImageJob.user == user.id)

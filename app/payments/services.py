@@ -212,3 +212,9 @@ async def handle_webhook(payload: bytes, signature: str | None) -> dict:
 
 def _brief(intent) -> dict:
     return {"id": intent.id, "status": intent.status, "amount": intent.amount, "currency": intent.currency}
+
+
+async def succeeded_amounts(user: User) -> list[int]:
+    """The amounts (smallest currency unit) of `user`'s succeeded HD unlocks."""
+    rows = await Payment.select(Payment.amount).where((Payment.user == user.id) & (Payment.status == S.SUCCEEDED.value))
+    return [r["amount"] for r in rows]
