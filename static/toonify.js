@@ -456,14 +456,13 @@
     $("before").src = url;
     $("after-wrap").hidden = true;
     showPicture();
-    if (kind === "job") {
-      source = { kind, id, name };
-      connect();
-    } else {
+    source = { kind, id, name, blob: null };
+    if (kind === "job") connect();
+    else {
       fetch(url, { credentials: "same-origin" })
         .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
-        .then((blob) => { source = { kind, id, name, blob }; connect(); })
-        .catch(() => { showEmpty(); say("That photo is no longer here. Choose it again."); });
+        .then((blob) => { if (source && source.id === id) { source.blob = blob; connect(); } })
+        .catch(() => { source = null; showEmpty(); say("That photo is no longer here. Choose it again."); });
     }
     if (studio.dataset.render) followJob(studio.dataset.render, currentKey());
   }

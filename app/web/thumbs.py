@@ -1,7 +1,7 @@
 """Style picker thumbnails drawn by the styles themselves.
 
 GET /styles/{name}.jpg renders `effects.apply` on one neutral sample (static/sample.jpg, a
-crop of tests/photos/book-beside-flowers.jpg, public domain) the first time it is asked for,
+crop of tests/photos/tanners_ridge.jpg, public domain) the first time it is asked for,
 off the event loop, and keeps the JPEG in the data folder under a key made of the style's
 module source and the sample's bytes. A new or changed style gets its thumbnail without
 anyone drawing one; the URL carries the key, so browsers may keep it for good.

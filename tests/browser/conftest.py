@@ -18,7 +18,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,31 @@ def page(browser, server):
     pg.set_default_timeout(20_000)
     yield pg
     context.close()
+
+
+@pytest.fixture()
+def phone(browser, server):
+    """A phone-sized page with touch (390 x 844)."""
+    context = browser.new_context(viewport=PHONE, base_url=server.url, accept_downloads=True, has_touch=True, is_mobile=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's violations on the page as it is now (every rule axe runs by default)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }));
+    }""")
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    found = axe_violations(page)
+    assert not found, f"axe-core violations on {state}: {found}"
 
 
 def shoot(page: Page, name: str, backend: str) -> None:
