@@ -53,6 +53,7 @@ def page(
         cookies=(cookies or []) + pending_cookies(request),
         headers={**PRIVATE, **(headers or {})},
         trigger_event=trigger,
+        after="receive" if trigger else None,
     )
 
 
@@ -74,6 +75,7 @@ def go(request: HTMXRequest, url: str, cookies: list[Cookie] | None = None) -> R
     cookies = (cookies or []) + pending_cookies(request)
     if request.htmx:
         response = ClientRedirect(url)
+        response.status_code = 200  # htmx acts on redirects in 2xx answers; a POST would default to 201
         response.cookies.extend(cookies)
         response.headers.update(PRIVATE)
         return response
