@@ -87,7 +87,7 @@ def test_toonify_preview_render_download_gallery_dashboard(page, server, tmp_pat
     page.goto("/gallery")
     cards = page.locator("article.shot")
     expect(cards).to_have_count(1)
-    expect(cards.first).to_contain_text("Pop Art")
+    expect(cards.first).to_contain_text("Pop art")
     expect(cards.first).to_contain_text("tanners_ridge.jpg")
     expect(page.locator("#gallery-count")).to_contain_text("1 picture ")
     thumb = page.locator("article.shot img").first
