@@ -239,14 +239,22 @@
   });
 
   // ---------------------------------------------------------------- the picture: fit, divider, zoom
+  const phone = matchMedia("(max-width: 899px)");
   function fit() {
     const pic = $("pic"), stage = $("stage");
     const w = Number(studio.dataset.sourceWidth) || $("before").naturalWidth;
     const h = Number(studio.dataset.sourceHeight) || $("before").naturalHeight;
     if (!w || !h) return;
     const cs = getComputedStyle(stage);
-    const availW = stage.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    const availH = stage.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+    const padX = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+    const padY = parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+    const availW = stage.clientWidth - padX;
+    if (phone.matches) {
+      // on a phone the picture takes the width it needs, at most 55 % of the height; the tray gets the rest
+      const want = Math.min((availW * h) / w + padY, studio.clientHeight * 0.55);
+      studio.style.setProperty("--stage-h", `${Math.round(want)}px`);
+    } else studio.style.removeProperty("--stage-h");
+    const availH = stage.clientHeight - padY;
     const scale = Math.min(availW / w, availH / h);
     pic.style.width = `${Math.floor(w * scale)}px`;
     pic.style.height = `${Math.floor(h * scale)}px`;
@@ -446,6 +454,14 @@
     });
   }
   $("download").addEventListener("click", (e) => { if ($("download").getAttribute("aria-disabled") === "true") e.preventDefault(); });
+
+  // the chosen style is in sight in the picker (a strip that scrolls sideways on phones)
+  function showChosenStyle() {
+    const strip = document.querySelector(".styles");
+    const pick = document.querySelector('input[name="style"]:checked').closest(".style-pick");
+    if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = pick.offsetLeft - strip.offsetLeft - 16;
+  }
+  showChosenStyle();
 
   // ---------------------------------------------------------------- restore from the URL
   const kind = studio.dataset.photoKind;
