@@ -52,7 +52,8 @@
     if (source && source.id) q.set("photo", source.id);
     q.set("style", currentStyle());
     for (const [k, v] of Object.entries(currentParams())) q.set(k, String(v));
-    if (job && (job.running || shownKey === job.key)) q.set("render", job.uuid);
+    // the render: while it runs, and afterwards while the settings are the ones it was made with
+    if (job && job.uuid && (job.running || (job.done && job.key === currentKey()))) q.set("render", job.uuid);
     history.replaceState(null, "", `${location.pathname}?${q}`);
   }
 
@@ -386,6 +387,7 @@
       requestedHere = true;
     }
     job = { uuid: null, running: true, seq: lastSent };
+    say("");
     setRenderEnabled();
     setProgress(0);
     status("Starting the full-size render…");

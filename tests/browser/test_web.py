@@ -122,7 +122,7 @@ def test_reopen_a_job_and_account_pages(page, server):
     page.set_input_files("#file", str(photo("portrait.jpg")))
     expect(page.locator("#after")).to_have_attribute("data-seq", re.compile(r"\d+"))
     page.click("#render")
-    expect(page.locator("#download")).to_be_visible(timeout=60_000)
+    expect(page.locator("#badge")).to_be_visible(timeout=60_000)
     page.goto("/gallery")
     page.click("article.shot [aria-label^=Tweak]")
     page.wait_for_url("**/toonify?*")
