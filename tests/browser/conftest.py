@@ -22,6 +22,26 @@ DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_admin_off_the_event_loop():
+    """Servers made while a browser is open (a second parameter of a fixture) create their
+    PostgreSQL database with asyncio.run, which cannot run inside Playwright's event loop:
+    those calls run in a thread of their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tests.conftest as shared
+
+    original = shared._pg_admin
+
+    def in_a_thread(sql: str) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(original, sql).result()
+
+    shared._pg_admin = in_a_thread
+    yield
+    shared._pg_admin = original
+
+
 @pytest.fixture(scope="module")
 def browser():
     executable = "/usr/bin/chromium"

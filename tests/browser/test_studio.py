@@ -125,18 +125,12 @@ def test_render_progress_and_download_are_on_screen_without_scrolling(browser, s
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def idle_server(request, tmp_path_factory):
-    """A server that closes websockets idle for 2 s. (Made in a thread: the PostgreSQL set-up
-    runs its own event loop, and Playwright's is running in this one.)"""
-    from concurrent.futures import ThreadPoolExecutor
-
-    folder = tmp_path_factory.mktemp("idle-" + request.param)
-    with ThreadPoolExecutor(1) as pool:
-        srv = pool.submit(make_server, request.param, folder, TOONIFY_WS_IDLE_TIMEOUT="2").result()
+    """A server that closes websockets idle for 2 s."""
+    srv = make_server(request.param, tmp_path_factory.mktemp("idle-" + request.param), TOONIFY_WS_IDLE_TIMEOUT="2")
     srv.start()
     yield srv
     srv.stop()
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(drop_database, srv).result()
+    drop_database(srv)
 
 
 def test_preview_comes_back_after_the_server_closes_the_socket(browser, idle_server):
