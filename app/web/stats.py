@@ -32,7 +32,7 @@ async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
         "active": by_status.get("QUEUED", 0) + by_status.get("PROCESSING", 0),
         "favorite": effects.label(favorite) if favorite else None,
         "favorite_count": by_style.get(favorite, 0) if favorite else 0,
-        "avg_wait_s": round(sum(times) / len(times) / 1000, 1) if times else None,
+        "avg_wait_s": max(0.1, round(sum(times) / len(times) / 1000, 1)) if times else None,
         "largest_mp": round(max((r["output_width"] * r["output_height"] for r in done), default=0) / 1e6, 1),
         "bytes": sum(r["output_bytes"] or 0 for r in done),
         "by_style": {s: by_style.get(s, 0) for s in effects.STYLES},

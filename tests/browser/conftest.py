@@ -82,14 +82,19 @@ def axe_violations(page: Page) -> list[dict]:
 
 
 def assert_accessible(page: Page, state: str) -> None:
+    """No axe-core violations, and nothing wider than the screen (no sideways scrolling)."""
     found = axe_violations(page)
     assert not found, f"axe-core violations on {state}: {found}"
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"{state}: the page is {width[0]} px wide on a {width[1]} px screen"
 
 
 def shoot(page: Page, name: str, backend: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
+        # let resize observers (the studio's picture, the charts) lay out at the new size
+        page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
         page.screenshot(path=str(SHOTS / f"{name}-{label}-{backend}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
 
