@@ -64,7 +64,9 @@ def page(browser, server):
 @pytest.fixture()
 def phone(browser, server):
     """A phone-sized page with touch (390 x 844)."""
-    context = browser.new_context(viewport=PHONE, base_url=server.url, accept_downloads=True, has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        viewport=PHONE, base_url=server.url, accept_downloads=True, has_touch=True, is_mobile=True
+    )
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     yield pg
@@ -77,7 +79,9 @@ def axe_violations(page: Page) -> list[dict]:
         page.add_script_tag(path=str(AXE))
     return page.evaluate("""async () => {
         const r = await axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }));
+        return r.violations.map(v => ({
+            id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+        }));
     }""")
 
 

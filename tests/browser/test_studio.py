@@ -30,7 +30,8 @@ def frame(page: Page) -> tuple[int, str, str]:
         const img = document.getElementById('after');
         const bytes = await (await fetch(img.src)).arrayBuffer();
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-        return [Number(img.dataset.seq || 0), img.src, Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')];
+        const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        return [Number(img.dataset.seq || 0), img.src, hex];
     }""")
     )
 
@@ -70,6 +71,7 @@ def test_phone_picture_stays_in_view_while_every_control_of_every_style_moves(ph
     open_photo(page, "book-beside-flowers.jpg")  # a tall photo: the hardest case on a phone
     # the header is one row and the page itself does not scroll
     assert page.locator("header.topbar").bounding_box()["height"] <= 60
+    assert page.evaluate("(n => n.scrollWidth <= n.clientWidth)(document.querySelector('nav'))")  # every link shows
     expect(page.locator(".if-mouse")).to_be_hidden()  # no "drop a photo" on a touch screen
     for style in effects.STYLES:
         if not page.locator(f"input[name=style][value={style}]").is_checked():
@@ -85,7 +87,7 @@ def test_phone_picture_stays_in_view_while_every_control_of_every_style_moves(ph
             inside_viewport(page, "#pic")
             page.wait_for_function(f"{SEQ} > {seq}")
             inside_viewport(page, "#pic")
-            new_seq, new_src, new_digest = frame(page)
+            _, new_src, new_digest = frame(page)
             assert new_src != src, f"{style}.{p.name}: the picture did not change"
             changed_bytes += new_digest != digest
         assert changed_bytes >= 1, f"{style}: no control changed the pixels"
@@ -287,7 +289,7 @@ def own_browser_page(browser, server):
 def test_keyboard_only_journey(own_browser_page, server):
     page = own_browser_page
     choosers = []
-    page.on("filechooser", lambda chooser: (choosers.append(chooser), chooser.set_files(str(photo("tanners_ridge.jpg")))))
+    page.on("filechooser", lambda ch: (choosers.append(ch), ch.set_files(str(photo("tanners_ridge.jpg")))))
     register(page)
     visited: list[str] = []
     page.evaluate("document.activeElement.blur()")
