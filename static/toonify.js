@@ -117,7 +117,7 @@
     } else if (msg.type === "error") {
       onError(msg);
     } else if (msg.type === "job") {
-      followJob(msg.uuid, sentKeys.get(msg.seq) || currentKey());
+      followJob(msg.uuid, sentKeys.get(msg.seq) || currentKey(), job && job.photo);
     }
   }
 
@@ -386,7 +386,7 @@
       send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
       requestedHere = true;
     }
-    job = { uuid: null, running: true, seq: lastSent };
+    job = { uuid: null, running: true, seq: lastSent, photo: source && source.id };
     say("");
     setRenderEnabled();
     setProgress(0);
@@ -394,8 +394,8 @@
     send(JSON.stringify({ type: "commit", seq: lastSent }));
   });
 
-  function followJob(uuid, key) {
-    job = { uuid, running: true, key, links: null };
+  function followJob(uuid, key, photo) {
+    job = { uuid, running: true, key, links: null, photo };
     showResultTools(false);
     setRenderEnabled();
     syncUrl();
@@ -437,6 +437,12 @@
         }
         setProgress(1);
         job.links = msg.links;
+        // the photo is now this job's original, kept with the picture: the URL names that
+        // (a stored photo is only one of the newest few)
+        if (source && source.id === job.photo && source.kind !== "job") {
+          source = { kind: "job", id: uuid, name: source.name, blob: source.blob };
+          if (!socket) connect(); // a job's original opens without its bytes
+        }
         status("Done: the full-size picture is ready.");
         const dl = $("download");
         dl.href = msg.links.processed;
@@ -479,10 +485,14 @@
     else {
       fetch(url, { credentials: "same-origin" })
         .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
-        .then((blob) => { if (source && source.id === id) { source.blob = blob; connect(); } })
+        .then((blob) => {
+          if (!source) return;
+          if (source.id === id) source.blob = blob;
+          if (!socket) connect(); // (the source may have become the finished job's original meanwhile)
+        })
         .catch(() => { source = null; showEmpty(); say("That photo is no longer here. Choose it again."); });
     }
-    if (studio.dataset.render) followJob(studio.dataset.render, currentKey());
+    if (studio.dataset.render) followJob(studio.dataset.render, currentKey(), source.id);
   }
   setRenderEnabled();
 })();
