@@ -156,7 +156,7 @@
     fetch(`/toonify/photo?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file, credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : null))
       .then((body) => {
-        if (body && source && source.blob === file) {
+        if (body && source && source.kind === "file" && source.blob === file) {
           source = { kind: "draft", id: body.photo, name: file.name, blob: file };
           syncUrl();
         }
