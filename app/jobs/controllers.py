@@ -103,7 +103,8 @@ class ImageController(Controller):
             raise DomainError("not_ready", f"The result is not available: {reason}.")
         if size not in ("auto", "hd", "sd"):
             raise bad_request("size must be hd or sd.")
-        name = f"toonify-{job.style}-{services.safe_filename(job.original_filename)}"
+        sd = size == "sd" or (get_settings().payments_enabled and not job.is_hd_unlocked)
+        name = f"toonify-{job.style}-{'sd' if sd else 'hd'}-{services.safe_filename(job.original_filename)}"
         path = job.output_path
         if get_settings().payments_enabled and not job.is_hd_unlocked:
             if size == "hd":

@@ -194,3 +194,23 @@ async def is_hd_unlocked(job_id: int) -> bool:
 async def set_hd_unlocked(job_id: int, unlocked: bool) -> None:
     """The HD flag follows the job's payments; the payment service calls this inside its transaction."""
     await ImageJob.update({ImageJob.is_hd_unlocked: unlocked}).where(ImageJob.id == job_id)
+
+
+async def stats_rows(user: User) -> list[dict]:
+    """One row per job of `user` with what the dashboard counts (style, status, dates, sizes)."""
+    return await ImageJob.select(
+        ImageJob.style,
+        ImageJob.status,
+        ImageJob.created_at,
+        ImageJob.width,
+        ImageJob.height,
+        ImageJob.output_width,
+        ImageJob.output_height,
+        ImageJob.render_ms,
+        ImageJob.output_bytes,
+    ).where(ImageJob.user == user.id)
+
+
+async def count_for(user: User) -> int:
+    """How many pictures `user` has (the gallery's count)."""
+    return await ImageJob.count().where(ImageJob.user == user.id)
