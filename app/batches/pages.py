@@ -25,13 +25,11 @@ class BatchPages(Controller):
     @get("/batch")
     async def new_batch_page(self, request: Request, user: User) -> Template:
         s = get_settings()
-        styles = [(name, effects.label(name)) for name in effects.STYLES]
         return page(
             request,
             "batch.html",
             user=user,
             batch=None,
-            styles=styles,
             limits={"photos": s.batch_max_photos, "mb": s.batch_max_mb, "file_mb": s.max_file_size_mb},
         )
 

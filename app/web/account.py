@@ -48,7 +48,6 @@ def _safe_next(url: str | None) -> str:
 
 class AccountPages(Controller):
     include_in_schema = False
-    request_class = HTMXRequest
 
     @get("/")
     async def home(self, request: HTMXRequest) -> Redirect:

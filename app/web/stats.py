@@ -6,6 +6,8 @@ import collections
 import datetime as dt
 
 import effects
+from app.lib.clock import now
+from app.shares import services as shares
 from app.auth.tables import User
 from app.jobs import services as jobs
 
@@ -16,7 +18,7 @@ async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
     by_status = collections.Counter(str(r["status"]) for r in rows)
     done = [r for r in rows if r["status"] == "DONE"]
     times = [r["render_ms"] for r in done if r["render_ms"]]
-    today = dt.datetime.now(dt.UTC).date()
+    today = now().date()
     dates = [_date(r["created_at"]) for r in rows]
     per_day = collections.Counter(dates)
     day_list = [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
@@ -25,6 +27,7 @@ async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:
     paid = await _payments(user) if payments else {"unlocked": 0, "spent": 0}
     return {
         **paid,
+        "share_views": await shares.view_count(user),
         "total": len(rows),
         "this_week": sum(1 for d in dates if d >= week_start),
         "done": by_status.get("DONE", 0),

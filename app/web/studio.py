@@ -28,7 +28,6 @@ STATE_KEYS = {"photo", "style", "render", "job"}
 
 class StudioPages(Controller):
     include_in_schema = False
-    request_class = HTMXRequest
 
     @get("/toonify", **LOGIN_REQUIRED)
     async def toonify_page(self, request: HTMXRequest, user: User) -> HTMXTemplate:
