@@ -99,7 +99,7 @@ class Frame:
     cache: dict | None = None
 
     @classmethod
-    def of(cls, image: np.ndarray, cache: dict | None = None) -> "Frame":
+    def of(cls, image: np.ndarray, cache: dict | None = None) -> Frame:
         if cache is not None and "frame" in cache:
             return cache["frame"]
         ref = shrink(image, REFERENCE_SIDE)
@@ -255,7 +255,7 @@ def _texture(shape, ref_cell, seed, streak):
     # sample at an integer supersampling factor, then area-shrink
     k = max(1, int(np.ceil(s)))
     t = s / k
-    to_lattice = np.float32([[t, 0, 0.5 * t + 1.5], [0, t, 0.5 * t + 1.5]])  # sample centre -> lattice
+    to_lattice = np.array([[t, 0, 0.5 * t + 1.5], [0, t, 0.5 * t + 1.5]], np.float32)  # sample centre -> lattice
     out = cv2.warpAffine(
         small, to_lattice, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
     )

@@ -15,8 +15,9 @@ import itertools
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import effects
 
@@ -46,7 +47,7 @@ class Task:
 
 
 class Worker:
-    def __init__(self, lane: "Lane"):
+    def __init__(self, lane: Lane):
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)

@@ -171,5 +171,5 @@ def worker_main(conn: Connection, niceness: int) -> None:
             conn.send(("error", task_id, (type(exc).__name__, str(exc), getattr(exc, "code", None))))
         except OSError as exc:  # storage faults keep their errno: the parent says what happened
             conn.send(("error", task_id, ("OSError", exc.strerror or str(exc), exc.errno)))
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+        except Exception as exc:
             conn.send(("error", task_id, ("internal", f"{type(exc).__name__}: {exc}", None)))

@@ -276,7 +276,7 @@ async def test_a_reader_that_stops_reading_does_not_block_others(server, token):
             frame, _ = await until(fast, lambda m: m.get("type") == "frame", timeout=10)
             assert frame["seq"] == seq
     # the slow client finally reads: only a handful of frames waited for it, the newest last
-    last, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
+    _, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
     # latest wins: far fewer frames than requests were made while nobody read
     assert len([m for m in seen if m.get("type") == "frame"]) < 300 // 4
     await slow.close()
