@@ -9,7 +9,6 @@ from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import Stream
 
-import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
@@ -40,17 +39,8 @@ class BatchController(Controller):
         summary="Upload several photos in one style (multipart: files (repeated), style, params JSON or preset)",
         operation_class=openapi.body(
             {
-                "multipart/form-data": openapi.form(
-                    {
-                        "files": Schema(type=OpenAPIType.ARRAY, items=openapi.BINARY),
-                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
-                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
-                        "preset": Schema(
-                            type=OpenAPIType.STRING,
-                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
-                        ),
-                    },
-                    required=["files"],
+                "multipart/form-data": openapi.render_form(
+                    {"files": Schema(type=OpenAPIType.ARRAY, items=openapi.BINARY)}, ["files"]
                 )
             },
             "The photos (one `files` part each, up to TOONIFY_BATCH_MAX_PHOTOS), the style, and its "

@@ -6,11 +6,8 @@ import pathlib
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
-from litestar.openapi.spec import Schema
-from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import File
 
-import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
@@ -43,20 +40,7 @@ class ImageController(Controller):
         request_max_body_size=UPLOAD_BODY_LIMIT,
         summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
         operation_class=openapi.body(
-            {
-                "multipart/form-data": openapi.form(
-                    {
-                        "file": openapi.BINARY,
-                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
-                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
-                        "preset": Schema(
-                            type=OpenAPIType.STRING,
-                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
-                        ),
-                    },
-                    required=["file"],
-                )
-            },
+            {"multipart/form-data": openapi.render_form({"file": openapi.BINARY}, ["file"])},
             "The photo (JPEG, PNG or WebP), the style, and its parameters as JSON or a preset.",
         ),
     )
