@@ -78,6 +78,7 @@ class JobRunner:
                 dst=str(out),
                 sd=str(storage.sd_path(job_uuid, job.original_path)),
                 thumb=str(storage.thumb_path(job_uuid, "result")),
+                thumb_original=str(storage.thumb_path(job_uuid, "original")),
                 style=str(job.style).lower(),
                 params=params_of(job),
                 quality=s.default_output_quality,

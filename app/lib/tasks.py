@@ -7,6 +7,7 @@ through `emit(message)`, which the pool relays to the event loop.
 from __future__ import annotations
 
 import os
+import pathlib
 import time
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -20,8 +21,20 @@ from effects import blocks, io
 PREVIEW_FRAME_SIDES = (256, 512, 1024)  # job frames grow through these sizes
 
 
+def _small(image: np.ndarray, side: int) -> np.ndarray:
+    """A copy at most `side` px long for a progress frame or a small file.
+
+    A picture more than 4x too big is first decimated by striding (a progress frame need not
+    be anti-aliased, and reading every pixel of a 12 MP picture costs more than encoding it).
+    """
+    k = max(image.shape[:2]) // (2 * side)
+    if k >= 2:
+        image = image[::k, ::k]
+    return blocks.shrink(np.ascontiguousarray(image), side)
+
+
 def _frame(image: np.ndarray, side: int, quality: int = 80) -> dict:
-    small = blocks.shrink(image, side)
+    small = _small(image, side)
     return {
         "width": small.shape[1],
         "height": small.shape[0],
@@ -35,11 +48,19 @@ def _write_copy(path: str, image: np.ndarray, side: int, quality: int) -> None:
     io.write_atomic(path, io.encode(blocks.shrink(image, side), io.format_for(path), quality))
 
 
-def probe(path: str, max_pixels: int, thumb: str, thumb_side: int) -> dict:
-    """Decode a stored upload fully to prove it is a readable picture; write its thumbnail."""
-    image = io.read_image(path, max_pixels)
-    _write_copy(thumb, image, thumb_side, 80)
-    return {"width": image.shape[1], "height": image.shape[0]}
+def _fit(image: np.ndarray, side: int) -> np.ndarray:
+    """Scale a full-size picture down to `side` (the service's maximum dimension).
+
+    Less than 2x is a bilinear resize (it averages 2x2 pixels like an area filter, at a fraction
+    of its cost on 12 MP); more is an area downscale.
+    """
+    h, w = image.shape[:2]
+    if max(h, w) <= side:
+        return image
+    if max(h, w) < 2 * side:
+        f = side / max(h, w)
+        return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_LINEAR)
+    return blocks.shrink(image, side)
 
 
 def render_job(
@@ -55,13 +76,21 @@ def render_job(
     sd_side: int,
     thumb_side: int,
     emit,
+    thumb_original: str | None = None,
 ) -> dict:
     """Render a full-resolution job from file `src` to file `dst`, emitting growing frames.
 
-    Frames stay smaller than the SD copy: the finished SD file is the stream's final frame.
+    The upload is decoded once, here (the upload itself only checks headers). The original's
+    thumbnail comes from the 1024 px reference copy the render makes anyway, the SD copy from
+    the result, and the result's thumbnail from the SD copy. Frames stay smaller than the SD
+    copy: the finished SD file is the stream's final frame.
     """
     t0 = time.perf_counter()
-    image = blocks.shrink(io.read_image(src, max_pixels), max_dimension)
+    image = _fit(io.read_image(src, max_pixels), max_dimension)
+    cache: dict = {}
+    frame = blocks.Frame.of(image, cache)  # effects.apply reuses it (and its reference copies)
+    if thumb_original:
+        _write_copy(thumb_original, frame.ref, thumb_side, 80)
     emit({"progress": 0.1})
     sides = iter(PREVIEW_FRAME_SIDES)
 
@@ -72,12 +101,14 @@ def render_job(
     def progress(fraction: float, partial: np.ndarray | None) -> None:
         emit({"progress": 0.1 + 0.8 * fraction, **(frame_of(partial) if partial is not None else {})})
 
-    out = effects.apply(image, style, params, progress)
-    emit({"progress": 0.92, **frame_of(out)})  # the result itself, if the sizes have not reached SD yet
+    out = effects.apply(image, style, params, progress, cache=cache)
+    del cache, frame, image
+    small = blocks.shrink(out, sd_side)
+    emit({"progress": 0.92, **frame_of(small)})  # the result itself, if the sizes have not reached SD yet
     data = io.encode(out, io.format_for(dst), quality)
     # the small copies first: the full-size file appearing is what marks the job finished
-    _write_copy(thumb, out, thumb_side, 80)
-    _write_copy(sd, out, sd_side, quality)
+    _write_copy(thumb, small, thumb_side, 80)
+    _write_copy(sd, small, sd_side, quality)
     io.write_atomic(dst, data)
     emit({"progress": 1.0})
     return {
@@ -90,14 +121,19 @@ def render_job(
 
 def load_source(shm_name: str, path: str, side: int, max_pixels: int) -> dict:
     """Decode an image file into a session's shared-memory block at preview size."""
-    image = io.read_image(path, max_pixels)
-    small = np.ascontiguousarray(blocks.shrink(image, side))
+    try:
+        data = pathlib.Path(path).read_bytes()
+    except OSError as exc:
+        raise effects.InvalidImage(f"cannot read the image: {exc.strerror}") from None
+    # a 12 MP JPEG is decoded straight to about the preview size (libjpeg DCT scaling)
+    small, (width, height) = io.decode_reduced(data, side, max_pixels)
+    small = np.ascontiguousarray(small)
     shm = shared_memory.SharedMemory(name=shm_name)
     try:
         np.ndarray(small.shape, np.uint8, buffer=shm.buf)[:] = small
     finally:
         shm.close()
-    return {"source": [image.shape[1], image.shape[0]], "shape": list(small.shape)}
+    return {"source": [width, height], "shape": list(small.shape)}
 
 
 _sources: dict = {}  # per worker: the few newest session sources and their layer caches
@@ -146,7 +182,7 @@ def crash(emit) -> None:
     os._exit(17)
 
 
-TASKS = {f.__name__: f for f in (probe, render_job, load_source, render_preview, crash)}
+TASKS = {f.__name__: f for f in (render_job, load_source, render_preview, crash)}
 NEEDS_EMIT = {"render_job", "crash"}
 
 

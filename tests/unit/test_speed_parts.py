@@ -1,0 +1,188 @@
+"""Behaviour behind the speed work (issue 13): reduced decodes, one decode per job, layer caches.
+
+No timings here: the benches in bench/ measure; these tests pin what the fast paths must keep.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from multiprocessing import shared_memory
+
+import cv2
+import numpy as np
+import pytest
+
+import effects
+from app.lib import tasks
+from effects import blocks, io
+from tests.imaging import photo, ssim, to_side
+
+ORIENTED = [photo(f"exif-orientation/Landscape_{n}.jpg") for n in range(9)] + [photo("portrait-orientation-6.jpg")]
+
+
+def _resized(image: np.ndarray, side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    f = side / max(h, w)
+    return cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+
+
+class DecodeSpy:
+    """Records the flags of every cv2.imdecode call made through effects.io."""
+
+    def __init__(self, monkeypatch):
+        self.flags: list[int] = []
+        real = cv2.imdecode
+
+        def spy(buf, flags):
+            self.flags.append(flags)
+            return real(buf, flags)
+
+        monkeypatch.setattr(io.cv2, "imdecode", spy)
+
+
+@pytest.mark.parametrize("path", ORIENTED, ids=lambda p: p.name)
+@pytest.mark.parametrize("side", [64, 150])
+def test_reduced_decode_is_upright_and_sized_like_a_downscaled_full_decode(path, side):
+    data = path.read_bytes()
+    full = io.decode(data)
+    small, size = io.decode_reduced(data, side)
+    expected = _resized(full, side)
+    assert size == (full.shape[1], full.shape[0])
+    assert small.shape == expected.shape and small.dtype == np.uint8
+    # same picture, same way up: a wrong orientation or mirror would make this far lower
+    assert ssim(small, expected) > 0.8
+    assert np.abs(small.astype(int) - expected).mean() < 8
+
+
+@pytest.mark.parametrize("path", ORIENTED, ids=lambda p: p.name)
+def test_orientation_is_read_from_exif_and_applied_like_opencv(path):
+    data = path.read_bytes()
+    raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    upright = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(io.orient(raw, io.exif_orientation(data)), upright)
+
+
+def test_reduced_decode_uses_dct_scaling_and_never_the_full_size(monkeypatch):
+    data = photo("book-beside-flowers.jpg").read_bytes()  # 2048 px long
+    spy = DecodeSpy(monkeypatch)
+    small, size = io.decode_reduced(data, 512)
+    assert spy.flags and all(f & ~cv2.IMREAD_IGNORE_ORIENTATION == cv2.IMREAD_REDUCED_COLOR_4 for f in spy.flags)
+    assert max(small.shape[:2]) == 512 and max(size) == 2048
+
+
+def test_small_or_non_jpeg_sources_decode_normally():
+    for name in ("density_plot.png", "denali.webp", "prairie_falcon.jpg"):
+        data = photo(name).read_bytes()
+        full = io.decode(data)
+        small, size = io.decode_reduced(data, 4096)
+        assert size == (full.shape[1], full.shape[0]) and np.array_equal(small, full)
+
+
+@pytest.mark.parametrize("path", [*ORIENTED, photo("denali.webp"), photo("density_plot.png")], ids=lambda p: p.name)
+def test_upright_size_from_headers_matches_the_decode(path, monkeypatch):
+    data = path.read_bytes()
+    h, w = io.decode(data).shape[:2]
+    monkeypatch.setattr(io.cv2, "imdecode", None)  # headers only: any decode would fail
+    assert io.upright_size(data) == (w, h)
+
+
+def test_damaged_scan_header_is_refused_without_decoding(monkeypatch):
+    data = bytearray(photo("prairie_falcon.jpg").read_bytes())
+    sos = bytes(data).find(b"\xff\xda")
+    data[sos + 2 : sos + 4] = b"\x00\x01"
+    monkeypatch.setattr(io.cv2, "imdecode", None)
+    with pytest.raises(effects.InvalidImage, match="corrupt"):
+        io.inspect(bytes(data))
+
+
+def test_every_test_photo_passes_the_header_checks():
+    for path in sorted(photo("").glob("**/*.jpg")):
+        io.inspect(path.read_bytes())
+
+
+def test_preview_source_is_loaded_at_preview_size_from_a_reduced_decode(monkeypatch):
+    spy = DecodeSpy(monkeypatch)
+    shm = shared_memory.SharedMemory(create=True, size=512 * 512 * 3)
+    try:
+        info = tasks.load_source(shm.name, str(photo("book-beside-flowers.jpg")), 512, io.DEFAULT_MAX_PIXELS)
+        h, w, _ = info["shape"]
+        got = np.ndarray(info["shape"], np.uint8, buffer=shm.buf).copy()
+    finally:
+        shm.close()
+        shm.unlink()
+    full = io.read_image(photo("book-beside-flowers.jpg"))
+    assert info["source"] == [full.shape[1], full.shape[0]] and max(h, w) == 512
+    assert spy.flags[0] & ~cv2.IMREAD_IGNORE_ORIENTATION == cv2.IMREAD_REDUCED_COLOR_4
+    assert ssim(got, _resized(full, 512)) > 0.9
+
+
+def test_a_job_decodes_its_upload_once_and_writes_every_copy(tmp_path, monkeypatch):
+    src = tmp_path / "in.jpg"
+    src.write_bytes(photo("portrait-orientation-6.jpg").read_bytes())
+    paths = {k: tmp_path / f"{k}.jpg" for k in ("out", "sd", "thumb", "thumb_original")}
+    spy = DecodeSpy(monkeypatch)
+    messages: list[dict] = []
+    meta = tasks.render_job(
+        src=str(src),
+        dst=str(paths["out"]),
+        sd=str(paths["sd"]),
+        thumb=str(paths["thumb"]),
+        thumb_original=str(paths["thumb_original"]),
+        style="cartoon",
+        params={},
+        quality=85,
+        max_dimension=4096,
+        max_pixels=io.DEFAULT_MAX_PIXELS,
+        sd_side=600,
+        thumb_side=100,
+        emit=messages.append,
+    )
+    assert len(spy.flags) == 1, "the upload is decoded exactly once"
+    upright = io.read_image(src)
+    out = io.read_image(paths["out"])
+    assert out.shape == upright.shape and (meta["width"], meta["height"]) == (out.shape[1], out.shape[0])
+    assert max(io.read_image(paths["sd"]).shape[:2]) == 600
+    assert max(io.read_image(paths["thumb"]).shape[:2]) == 100
+    original_thumb = io.read_image(paths["thumb_original"])
+    expected = cv2.resize(to_side(upright, 100), original_thumb.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert max(original_thumb.shape[:2]) == 100 and original_thumb.shape[2] == 3
+    assert abs(original_thumb.shape[0] / original_thumb.shape[1] - upright.shape[0] / upright.shape[1]) < 0.02
+    assert ssim(original_thumb, expected) > 0.8, "the original's thumbnail shows the upload, upright"
+    assert ssim(io.read_image(paths["thumb"]), to_side(out, 100)) > 0.8
+    frames = [m["frame"] for m in messages if "frame" in m]
+    assert frames and all(max(f["width"], f["height"]) < 600 for f in frames)
+    assert [m["progress"] for m in messages] == sorted(m["progress"] for m in messages)
+
+
+def test_jobs_above_the_maximum_dimension_are_scaled_to_it(tmp_path):
+    src = tmp_path / "in.jpg"
+    src.write_bytes(photo("japanese-shop.jpg").read_bytes())  # 2048 px long
+    out = tmp_path / "out.jpg"
+    meta = tasks.render_job(
+        src=str(src), dst=str(out), sd=str(tmp_path / "sd.jpg"), thumb=str(tmp_path / "t.jpg"), style="sketch",
+        params={}, quality=85, max_dimension=1500, max_pixels=io.DEFAULT_MAX_PIXELS, sd_side=256, thumb_side=64,
+        emit=lambda m: None,
+    )  # fmt: skip
+    assert max(meta["width"], meta["height"]) == 1500
+    assert not (tmp_path / "thumb_original.jpg").exists()
+
+
+def test_small_copies_of_huge_partials_keep_the_picture():
+    img = io.read_image(photo("japanese-shop.jpg"))
+    small = tasks._small(img, 128)
+    assert max(small.shape[:2]) == 128
+    assert ssim(small, to_side(img, 128)) > 0.7
+
+
+def test_frame_of_reuses_a_cached_frame():
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 300)
+    cache: dict = {}
+    frame = blocks.Frame.of(img, cache)
+    assert blocks.Frame.of(img, cache) is frame
+    assert effects.apply(img, "sketch", cache=cache).tobytes() == effects.apply(img, "sketch").tobytes()
+
+
+def test_pathlib_is_what_tasks_read(tmp_path):
+    # load_source refuses a missing file with the effects error the session reports
+    with pytest.raises(effects.InvalidImage):
+        tasks.load_source("none", str(pathlib.Path(tmp_path) / "missing.jpg"), 64, io.DEFAULT_MAX_PIXELS)
