@@ -99,7 +99,7 @@ class Frame:
     cache: dict | None = None
 
     @classmethod
-    def of(cls, image: np.ndarray, cache: dict | None = None) -> "Frame":
+    def of(cls, image: np.ndarray, cache: dict | None = None) -> Frame:
         if cache is not None and "frame" in cache:
             return cache["frame"]
         ref = shrink(image, REFERENCE_SIDE)
@@ -133,14 +133,14 @@ class Frame:
 
 def odd(n: float) -> int:
     """The nearest odd integer >= 1 (kernel sizes)."""
-    k = max(1, int(round(n)))
+    k = max(1, round(n))
     return k if k % 2 else k + 1
 
 
 def smooth_colors(work: np.ndarray, strength: float) -> np.ndarray:
     """Edge-preserving smoothing: `strength` (0..10) rounds of a bilateral filter."""
     out = work
-    rounds = int(round(strength))
+    rounds = round(strength)
     sigma_space = WORK_SIDE / REFERENCE_SIDE * 4.0 * max(work.shape[:2]) / WORK_SIDE
     for _ in range(rounds):
         out = cv2.bilateralFilter(out, 5, 30 + 4 * strength, max(1.0, sigma_space))

@@ -20,7 +20,7 @@ SPEC = (
 )
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> "cv2.Mat":
+def render(frame: blocks.Frame, p: dict, progress) -> cv2.Mat:
     smooth = frame.memo(("smooth", p["smoothness"]), lambda: blocks.smooth_colors(frame.work, p["smoothness"]))
     palette = frame.memo(("palette", p["smoothness"], p["colors"]), lambda: blocks.kmeans_palette(smooth, p["colors"]))
     palette = blocks.saturate(palette.reshape(-1, 1, 3), p["saturation"]).reshape(-1, 3)
