@@ -241,7 +241,7 @@ def darken(image: np.ndarray, ink: np.ndarray) -> np.ndarray:
     return cv2.subtract(image, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _noise(h: int, w: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).random((h, w), dtype=np.float32)
 
@@ -300,8 +300,7 @@ def _lattice(ref_cell: float, seed: int, streak: float) -> np.ndarray:
     n = int(np.ceil(cells)) + 4
     lattice = _noise(n, n, seed)
     if streak > 0:
-        k = odd(streak)
-        lattice = cv2.filter2D(lattice, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
+        lattice = _smear(lattice, odd(streak))
     mean, std = cv2.meanStdDev(lattice)
     # (lattice - mean) * 0.2 / std + 0.5, times 255, truncated to uint8 in one pass
     alpha = 0.2 / (float(std[0, 0]) + 1e-6) * 255.0
@@ -309,6 +308,31 @@ def _lattice(ref_cell: float, seed: int, streak: float) -> np.ndarray:
     small = cv2.addWeighted(lattice, alpha, lattice, 0.0, offset, dtype=cv2.CV_8U)  # saturating
     small.setflags(write=False)
     return small
+
+
+def _smear(lattice: np.ndarray, k: int) -> np.ndarray:
+    """Mean over `k` cells along the anti-diagonal (reflected borders), as filter2D with a k x k
+    anti-diagonal kernel computes it, in O(1) per cell whatever k.
+
+    Shearing row y right by y turns anti-diagonals into columns; a vertical box filter sums them
+    and the inverse shear puts them back.
+    """
+    if k <= 11:  # filter2D's direct path is quicker for short kernels (it switches to a DFT above)
+        return cv2.filter2D(lattice, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
+    c = k // 2
+    padded = cv2.copyMakeBorder(lattice, c, c, c, c, cv2.BORDER_REFLECT)
+    rows, cols = padded.shape
+    width = cols + rows
+    sheared = np.zeros((rows, width), np.float32)
+    step = sheared.strides[0] + sheared.strides[1]
+    np.lib.stride_tricks.as_strided(sheared, (rows, cols), (step, sheared.strides[1]))[:] = padded
+    sums = cv2.boxFilter(sheared, -1, (1, k), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    h, w = lattice.shape
+    # out(y, x) = sums(y, x + y + 2c)
+    view = np.lib.stride_tricks.as_strided(
+        sums[:, 2 * c :], (h, w), (sums.strides[0] + sums.strides[1], sums.strides[1])
+    )
+    return np.ascontiguousarray(view)
 
 
 def _texture(shape, ref_cell, seed, streak):

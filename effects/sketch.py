@@ -61,7 +61,8 @@ def _shade_lut(amount: float) -> np.ndarray:
 
 
 # the warm paper tint as one lookup table per channel (what cv2.transform by PAPER_TINT gives)
-_TINT = [np.clip(np.round(np.arange(256) * t), 0, 255).astype(np.uint8) for t in PAPER_TINT[:, 0]]
+# (float32 products rounded half to even, exactly as cv2.transform computes them)
+_TINT = [np.rint(np.arange(256, dtype=np.float32) * t).astype(np.uint8) for t in PAPER_TINT[:, 0]]
 
 
 def tint(drawing: np.ndarray) -> np.ndarray:

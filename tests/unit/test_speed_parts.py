@@ -186,3 +186,40 @@ def test_pathlib_is_what_tasks_read(tmp_path):
     # load_source refuses a missing file with the effects error the session reports
     with pytest.raises(effects.InvalidImage):
         tasks.load_source("none", str(pathlib.Path(tmp_path) / "missing.jpg"), 64, io.DEFAULT_MAX_PIXELS)
+
+
+@pytest.mark.parametrize("k", [3, 13, 31])
+def test_diagonal_smear_equals_the_anti_diagonal_kernel(k):
+    lattice = np.random.default_rng(k).random((90, 70), dtype=np.float32)
+    kernel = np.eye(k, dtype=np.float32)[::-1] / k
+    expected = cv2.filter2D(lattice, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    assert np.allclose(blocks._smear(lattice, k), expected, atol=1e-5)
+
+
+def test_textures_are_the_same_at_every_size_and_cached_within_a_byte_budget():
+    full = blocks.texture((800, 600), 4.0, seed=2, streak=3)
+    small = blocks.texture((400, 300), 4.0, seed=2, streak=3)
+    assert blocks.texture((800, 600), 4.0, seed=2, streak=3) is full, "cached"
+    assert not full.flags.writeable
+    assert ssim(to_side(full, 400), small) > 0.8, "a preview's texture is the full-size texture scaled down"
+    budget = blocks._Budget(3 * 1000)
+    for i in range(5):
+        budget.get(i, lambda: np.zeros(1000, np.uint8))
+    assert list(budget.items) == [2, 3, 4] and budget.used == 3000
+
+
+def test_sketch_tint_equals_the_color_transform():
+    from effects import sketch
+
+    drawing = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    assert np.array_equal(sketch.tint(drawing), cv2.transform(drawing[:, :, None], sketch.PAPER_TINT))
+
+
+def test_palette_mapping_with_ink_equals_mapping_then_darkening():
+    rng = np.random.default_rng(3)
+    layer = cv2.GaussianBlur(rng.integers(0, 255, (40, 30, 3), dtype=np.uint8), (0, 0), 2)
+    palette = blocks.kmeans_palette(layer, 6)
+    ink = rng.integers(0, 255, (80, 60), dtype=np.uint8)
+    flat = blocks.map_to_palette(layer, palette, (80, 60))
+    assert np.array_equal(blocks.map_to_palette(layer, palette, (80, 60), ink), blocks.darken(flat, ink))
+    assert len(np.unique(flat.reshape(-1, 3), axis=0)) <= 6
