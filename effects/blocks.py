@@ -180,11 +180,16 @@ def map_to_palette(
     `ink` (single channel, 255 = black, output size) is drawn on in the same pass (`darken`).
     """
     nearest = _nearest_in_cube(np.ascontiguousarray(palette, np.uint8).tobytes())
-    b, g, r = (cv2.LUT(enlarge(c, shape), code) for c, code in zip(cv2.split(layer), _CODES, strict=True))
-    code = cv2.add(b, g, dst=b)
-    del g
-    labels = np.take(nearest, cv2.add(code, r, dst=code))
-    del b, r, code
+    code = None
+    for channel, table in zip(cv2.split(layer), _CODES, strict=True):  # one channel at a time: less memory
+        part = cv2.LUT(enlarge(channel, shape), table)
+        code = part if code is None else cv2.add(code, part, dst=code)
+    del part
+    # np.take turns its indices into 64-bit integers: in bands of rows, that copy stays small
+    labels = np.empty(code.shape, np.uint8)
+    for y in range(0, code.shape[0], 256):
+        np.take(nearest, code[y : y + 256], out=labels[y : y + 256])
+    del code
     channels = []
     for c in range(3):
         table = np.zeros(256, np.uint8)
@@ -238,7 +243,7 @@ def crisp(field: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def darken(image: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """Draw single-channel `ink` (255 = black) onto a BGR image."""
-    return cv2.subtract(image, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))
+    return _banded(image, ink, lambda a, f, out: cv2.subtract(a, f, dst=out))
 
 
 @lru_cache(maxsize=8)
@@ -273,7 +278,7 @@ class _Budget:
         self.used = 0
 
 
-_TEXTURES = _Budget(160 * 2**20)
+_TEXTURES = _Budget(256 * 2**20)  # a job worker's textures for every style at two 12 MP sizes
 
 
 def cached(key: tuple, make) -> np.ndarray:
@@ -369,10 +374,10 @@ def paper(shape: tuple[int, ...], amount: float, seed: int = 7) -> np.ndarray:
 
 
 def _grain(shape, seed):
-    def make():
-        fine = texture(shape, 0.8, seed)
-        coarse = texture(shape, 5.0, seed + 1)
-        return cv2.addWeighted(fine, 0.6, coarse, 0.4, 0)
+    def make():  # its two textures serve only the grain: not cached on their own
+        fine = _texture(shape, 0.8, seed, 0.0)
+        coarse = _texture(shape, 5.0, seed + 1, 0.0)
+        return cv2.addWeighted(fine, 0.6, coarse, 0.4, 0, dst=fine)
 
     return _TEXTURES.get(("grain", shape, seed), make)
 
@@ -385,7 +390,22 @@ def _paper_lut(amount: float) -> np.ndarray:
 
 def multiply(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """Multiply a BGR image by a single-channel uint8 factor (255 = 1.0)."""
-    return cv2.multiply(image, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGR), scale=1.0 / 255.0)
+    return _banded(image, factor, lambda a, f, out: cv2.multiply(a, f, dst=out, scale=1.0 / 255.0))
+
+
+_BAND = 256  # rows per band: a 3-channel copy of a band of a single-channel layer stays small
+
+
+def _banded(image: np.ndarray, single: np.ndarray, op) -> np.ndarray:
+    """`op(image, single as BGR, out)` in bands of rows: the 3-channel copy of `single` that
+    OpenCV's arithmetic needs is made one band at a time instead of for the whole picture."""
+    if image.shape[0] <= _BAND:
+        return op(image, cv2.cvtColor(single, cv2.COLOR_GRAY2BGR), None)
+    out = np.empty_like(image)
+    for y in range(0, image.shape[0], _BAND):
+        band = slice(y, y + _BAND)
+        op(image[band], cv2.cvtColor(single[band], cv2.COLOR_GRAY2BGR), out[band])
+    return out
 
 
 def saturate(image: np.ndarray, amount: float) -> np.ndarray:
