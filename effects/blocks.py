@@ -112,12 +112,14 @@ class Frame:
         """`make()`, remembered under `key` when the frame has a cache (layers are read-only)."""
         if self.cache is None:
             return make()
-        if key not in self.cache:
-            if len(self.cache) > 24:  # a long slider session: forget the oldest layers
+        layer = self.cache.pop(key, None)
+        if layer is None:
+            if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
                 for old in [k for k in self.cache if k != "frame"][:8]:
                     del self.cache[old]
-            self.cache[key] = make()
-        return self.cache[key]
+            layer = make()
+        self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
+        return layer
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -294,7 +296,8 @@ def texture(shape: tuple[int, ...], ref_cell: float, seed: int, streak: float = 
     resolution; `streak` > 0 smears it diagonally over that many cells (hatching, bristles).
     Results are cached (read-only) because the same texture serves every render of a size.
     """
-    key = ("texture", tuple(shape[:2]), round(ref_cell, 3), seed, round(streak, 3))
+    # smears are odd-length kernels: stroke lengths 10 and 11 share one texture
+    key = ("texture", tuple(shape[:2]), round(ref_cell, 3), seed, float(odd(streak)) if streak > 0 else 0.0)
     return _TEXTURES.get(key, lambda: _texture(*key[1:]))
 
 
