@@ -9,6 +9,7 @@ produced at the output resolution by thresholding or texturing the upsampled lay
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,8 +116,8 @@ class Frame:
         layer = self.cache.pop(key, None)
         if layer is None:
             if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
-                for old in [k for k in self.cache if k != "frame"][:8]:
-                    del self.cache[old]
+                for old in [k for k in list(self.cache) if k != "frame"][:8]:
+                    self.cache.pop(old, None)  # (a look-ahead thread may share the cache)
             layer = make()
         self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
         return layer
@@ -263,21 +264,28 @@ class _Budget:
     def __init__(self, budget: int):
         self.budget, self.used = budget, 0
         self.items: dict = {}
+        self.lock = threading.Lock()
 
     def get(self, key, make):
-        item = self.items.pop(key, None)
-        if item is None:
-            item = make()
-            item.setflags(write=False)
-            self.used += item.nbytes
+        with self.lock:
+            item = self.items.pop(key, None)
+            if item is not None:
+                self.items[key] = item  # most recently used last
+                return item
+        item = make()  # outside the lock: a preview's look-ahead thread may be making another
+        item.setflags(write=False)
+        with self.lock:
+            old = self.items.pop(key, None)
+            self.used += item.nbytes - (0 if old is None else old.nbytes)
             while self.items and self.used > self.budget:
                 self.used -= self.items.pop(next(iter(self.items))).nbytes
-        self.items[key] = item  # most recently used last
+            self.items[key] = item
         return item
 
     def clear(self) -> None:
-        self.items.clear()
-        self.used = 0
+        with self.lock:
+            self.items.clear()
+            self.used = 0
 
 
 _TEXTURES = _Budget(256 * 2**20)  # a job worker's textures for every style at two 12 MP sizes

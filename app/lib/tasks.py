@@ -6,8 +6,10 @@ through `emit(message)`, which the pool relays to the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
+import threading
 import time
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -161,6 +163,7 @@ def render_preview(
     while len(_sources) > 4:
         del _sources[next(iter(_sources))]
     out = effects.apply(entry["image"], style, params, cache=entry["cache"])
+    _AHEAD.follow(entry, style, effects.validate(style, params))
     data = io.encode(out, "jpeg", quality)
     if fmt == "webp":
         webp = io.encode(out, "webp", quality)
@@ -175,6 +178,75 @@ def render_preview(
         "data": data,
         "render_ms": (time.perf_counter() - t0) * 1000,
     }
+
+
+class LookAhead:
+    """Builds, on a low-priority thread, the layers the next requests of a slider drag will need.
+
+    When two consecutive previews of a source differ in one numeric control, a person is dragging
+    it: the next values are likely one and two strides further. Rendering them fills the source's
+    layer cache (smoothing, palettes, paint, textures keyed by the values that feed them), so the
+    real request finds its expensive layers made. The thread runs at the lowest CPU priority: it
+    only uses a core nobody else wants (OpenCV releases the GIL), and a newer drag replaces any
+    look-ahead not started yet. Same params give the same bytes whether or not a layer came from
+    here (layers are pure functions of their key).
+    """
+
+    STEPS = 2
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.wanted: tuple | None = None
+        self.last: dict = {}  # id(entry) -> (style, params) of its last preview
+        self.thread: threading.Thread | None = None
+        self.made = 0  # look-ahead renders done (for tests)
+
+    def follow(self, entry: dict, style: str, params: dict) -> None:
+        prev = self.last.get(id(entry))
+        self.last = {id(entry): (style, params)}  # only the newest source is looked ahead for
+        if prev is None or prev[0] != style:
+            return
+        moved = [k for k in params if params[k] != prev[1].get(k)]
+        if len(moved) != 1 or isinstance(params[moved[0]], bool) or not isinstance(params[moved[0]], (int, float)):
+            return
+        name = moved[0]
+        spec = next(p for p in effects.params(style) if p.name == name)
+        stride = params[name] - prev[1][name]
+        ahead = []
+        for i in range(1, self.STEPS + 1):
+            value = params[name] + stride * i
+            if not spec.min <= value <= spec.max:
+                break
+            value = round(value, 6) if spec.type == "float" else int(value)
+            ahead.append({**params, name: value})
+        if not ahead:
+            return
+        with self.cond:
+            self.wanted = (entry, style, ahead)
+            self.cond.notify()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, daemon=True, name="look-ahead")
+            self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only (Linux)
+        while True:
+            with self.cond:
+                while self.wanted is None:
+                    self.cond.wait()
+                entry, style, ahead = self.wanted
+                self.wanted = None
+            for params in ahead:
+                with self.cond:
+                    if self.wanted is not None:  # a newer drag: follow that instead
+                        break
+                with contextlib.suppress(Exception):  # a guess that fails costs nothing; the real request reports
+                    effects.apply(entry["image"], style, params, cache=entry["cache"])
+                self.made += 1
+
+
+_AHEAD = LookAhead()
 
 
 def crash(emit) -> None:

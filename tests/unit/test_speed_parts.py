@@ -6,6 +6,7 @@ No timings here: the benches in bench/ measure; these tests pin what the fast pa
 from __future__ import annotations
 
 import pathlib
+import time
 from multiprocessing import shared_memory
 
 import cv2
@@ -223,3 +224,35 @@ def test_palette_mapping_with_ink_equals_mapping_then_darkening():
     flat = blocks.map_to_palette(layer, palette, (80, 60))
     assert np.array_equal(blocks.map_to_palette(layer, palette, (80, 60), ink), blocks.darken(flat, ink))
     assert len(np.unique(flat.reshape(-1, 3), axis=0)) <= 6
+
+
+def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes():
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 320)
+    entry = {"image": img, "cache": {}}
+    ahead = tasks.LookAhead()
+    first = {**effects.defaults("cartoon"), "smoothness": 1}
+    second = {**first, "smoothness": 2}
+    for params in (first, second):
+        effects.apply(img, "cartoon", params, cache=entry["cache"])
+        ahead.follow(entry, "cartoon", params)
+    deadline = time.monotonic() + 20
+    while ahead.made < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ahead.made == 2, "smoothness 3 and 4 were looked ahead"
+    smooth_keys = {k for k in entry["cache"] if isinstance(k, tuple) and k[0] == "smooth"}
+    assert smooth_keys >= {("smooth", 3), ("smooth", 4)}
+    for s in (3, 4):
+        params = {**first, "smoothness": s}
+        cached = effects.apply(img, "cartoon", params, cache=entry["cache"])
+        assert cached.tobytes() == effects.apply(img, "cartoon", params).tobytes()
+
+
+def test_look_ahead_ignores_style_switches_and_several_moved_controls():
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 200)
+    entry = {"image": img, "cache": {}}
+    ahead = tasks.LookAhead()
+    ahead.follow(entry, "cartoon", effects.defaults("cartoon"))
+    ahead.follow(entry, "sketch", effects.defaults("sketch"))
+    ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 1.0, "shading": 0.1})
+    ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 4.0, "shading": 0.1})  # beyond max
+    assert ahead.thread is None and ahead.made == 0
