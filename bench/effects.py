@@ -78,7 +78,8 @@ def peak_ratio(img: np.ndarray, style: str) -> float:
 
 def job_cost(data: bytes, style: str, max_dimension: int = 4096) -> None:
     """What a job worker does with an upload, minus the file writes."""
-    image = tasks._fit(io.decode(data), max_dimension)
+    fit = getattr(tasks, "_fit", blocks.shrink)  # (older checkouts had no _fit)
+    image = fit(io.decode(data), max_dimension)
     out = effects.apply(image, style)
     io.encode(out, "jpeg", 85)
     small = blocks.shrink(out, 1024)
