@@ -51,7 +51,8 @@ async def first_preview(url: str, token: str, data: bytes, style: str) -> tuple[
         t0 = time.perf_counter()
         await ws.send(data)
         msg = json.loads(await ws.recv())
-        assert msg["type"] == "ready", msg
+        if msg["type"] != "ready":
+            raise RuntimeError(f"the server did not take the photo: {msg}")
         ready = (time.perf_counter() - t0) * 1000
         await ws.send(json.dumps({"type": "render", "seq": 1, "style": style, "params": {}}))
         while True:
@@ -65,7 +66,9 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
     results = {}
     async with websockets.connect(f"{url}/ws/preview?token={token}", max_size=None, ping_timeout=None) as ws:
         await ws.send(data)
-        assert json.loads(await ws.recv())["type"] == "ready"
+        msg = json.loads(await ws.recv())
+        if msg["type"] != "ready":
+            raise RuntimeError(f"the server did not take the photo: {msg}")
         seq = 0
         # the first render of a style builds its layers: not part of a slider drag
         seq += 1
