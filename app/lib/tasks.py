@@ -186,9 +186,11 @@ class LookAhead:
     When two consecutive previews of a source differ in one numeric control, a person is dragging
     it: the next values are likely one and two strides further. Rendering them fills the source's
     layer cache (smoothing, palettes, paint, textures keyed by the values that feed them), so the
-    real request finds its expensive layers made. The thread runs at the lowest CPU priority: it
-    only uses a core nobody else wants (OpenCV releases the GIL), and a newer drag replaces any
-    look-ahead not started yet. Same params give the same bytes whether or not a layer came from
+    real request finds its expensive layers made. OpenCV releases the GIL, so the thread uses the
+    other core. It runs at nice 5: below the preview renders, above the 12 MP jobs (nice 10), and
+    not so low that it could hold the GIL for long while descheduled (nice 19 under load would
+    stall the preview thread behind it). A newer drag replaces any look-ahead not started yet;
+    TOONIFY_PREVIEW_LOOK_AHEAD=0 turns it off. Same params give the same bytes whether or not a layer came from
     here (layers are pure functions of their key).
     """
 
@@ -202,6 +204,8 @@ class LookAhead:
         self.made = 0  # look-ahead renders done (for tests)
 
     def follow(self, entry: dict, style: str, params: dict) -> None:
+        if os.environ.get("TOONIFY_PREVIEW_LOOK_AHEAD", "1") == "0":
+            return
         prev = self.last.get(id(entry))
         self.last = {id(entry): (style, params)}  # only the newest source is looked ahead for
         if prev is None or prev[0] != style:
@@ -230,7 +234,7 @@ class LookAhead:
 
     def _run(self) -> None:
         with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only (Linux)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)  # this thread only (Linux)
         while True:
             with self.cond:
                 while self.wanted is None:
