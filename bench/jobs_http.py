@@ -6,7 +6,9 @@ Starts a real server (SQLite, a temporary data folder) for each job-pool size, t
 `--jobs` 12 MP photos at once (up to `--concurrency` in flight), styles taken round-robin from
 effects.STYLES, and prints throughput (first upload sent -> last job DONE) and upload-to-DONE
 latency beside the goal (issue 13: at least 4 jobs/s with 20 concurrent uploads on 2 cores).
-Each client follows its job on /ws/jobs/{uuid} until DONE, as the web page does.
+Each client follows its job on /ws/jobs/{uuid} until DONE, as the web page does. On a shared
+machine the wall-clock rate depends on the others' load, so the server's CPU time per job (server
+process and pool workers, from /proc) is printed too, with the rate it allows on idle cores.
 The client runs on the same machine and takes its share of the CPU. Never passes or fails.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import json
+import os
 import pathlib
 import sys
 import tempfile
@@ -48,6 +51,20 @@ def wait_done(ws_url: str, token: str, job_uuid: str, timeout: float) -> str:
     raise TimeoutError(job_uuid)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live children (the pool workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for p in [pid, *map(int, children)]:
+        try:
+            fields = pathlib.Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def run(workers: int, jobs: int, concurrency: int, photos: list[pathlib.Path]) -> float:
     blobs = [(p.name, p.read_bytes()) for p in photos]
     styles = effects.STYLES
@@ -68,11 +85,14 @@ def run(workers: int, jobs: int, concurrency: int, photos: list[pathlib.Path]) -
                 status = wait_done(srv.ws_url, token, r.json()["uuid"], 300)
                 return accepted, time.perf_counter() - t, status
 
-            one(0)  # warm-up: the workers' texture caches, the database
+            for i in range(len(styles)):  # warm-up: every style's texture caches, the database
+                one(i)
+            cpu0 = cpu_seconds(srv.proc.pid)
             t0 = time.perf_counter()
             with cf.ThreadPoolExecutor(concurrency) as ex:
                 results = list(ex.map(one, range(jobs)))
             wall = time.perf_counter() - t0
+            cpu = cpu_seconds(srv.proc.pid) - cpu0
         finally:
             srv.stop()
     failed = sum(1 for r in results if r[2] != "DONE")
@@ -82,6 +102,11 @@ def run(workers: int, jobs: int, concurrency: int, photos: list[pathlib.Path]) -
         f"upload answered median {median([r[0] for r in results]) * 1000:.0f} ms; upload-to-DONE median "
         f"{median([r[1] for r in results]):.2f} s, max {max(r[1] for r in results):.2f} s"
         + (f"; {failed} FAILED" if failed else "")
+    )
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"  server + workers used {cpu:.2f} CPU-s = {cpu / jobs * 1000:.0f} ms per job: on {cores} otherwise idle "
+        f"cores that bounds the rate at {cores * jobs / cpu:.1f} jobs/s (the client's own CPU not counted)"
     )
     return rate
 
