@@ -62,7 +62,7 @@ async def first_preview(url: str, token: str, data: bytes, style: str) -> tuple[
 
 
 async def sweep(url: str, token: str, data: bytes, style: str, steps: int, interval: float) -> dict:
-    """Drag every control of `style`; returns {param: (latencies ms, sent, coarse frames)}."""
+    """Drag every control of `style`; returns {param: (latencies ms, sent, coarse frames, worker render ms)}."""
     results = {}
     async with websockets.connect(f"{url}/ws/preview?token={token}", max_size=None, ping_timeout=None) as ws:
         await ws.send(data)
@@ -79,11 +79,12 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
             sent: dict[int, float] = {}
             latencies: list[float] = []
             coarse = [0]
+            worker: list[float] = []
             values = sweep_values(param, steps)
             last = seq + len(values)
             done = asyncio.Event()
 
-            async def reader(sent=sent, latencies=latencies, coarse=coarse, last=last, done=done):
+            async def reader(sent=sent, latencies=latencies, coarse=coarse, last=last, done=done, worker=worker):
                 while True:
                     msg = await ws.recv()
                     if isinstance(msg, bytes):
@@ -91,6 +92,7 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
                         if header["final"]:
                             coarse[0] += bool(header.get("coarse"))
                             latencies.append((time.perf_counter() - sent[header["seq"]]) * 1000)
+                            worker.append(header["render_ms"])
                             if header["seq"] == last:
                                 done.set()
                                 return
@@ -106,26 +108,33 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
                 await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
             await asyncio.wait_for(done.wait(), 120)
             task.cancel()
-            results[param.name] = (latencies, len(values), coarse[0])
+            results[param.name] = (latencies, len(values), coarse[0], worker)
             await asyncio.sleep(0.1)
     return results
 
 
 def report_sweep(label: str, per_style: dict[str, dict], goal: float) -> None:
     print(f"\n{label}: request -> final frame, ms (goal p95 <= {goal:.0f} ms)")
-    print(f"{'style':<14}{'p50':>7}{'p95':>8}{'frames':>10}  worst control (p95)")
-    everything = []
+    print("(worker = the render_ms the server reports: render + encode in the preview worker)")
+    print(f"{'style':<14}{'p50':>7}{'p95':>8}{'frames':>10}  {'worker p50/p95':>15}  worst control (p95)")
+    everything, work = [], []
     for style, params in per_style.items():
         lat = [x for r in params.values() for x in r[0]]
+        rend = [x for r in params.values() for x in r[3]]
         everything += lat
+        work += rend
         sent = sum(r[1] for r in params.values())
         coarse = sum(r[2] for r in params.values())
         worst = max(params.items(), key=lambda kv: pct(kv[1][0], 95))
         print(
-            f"{style:<14}{median(lat):7.1f}{pct(lat, 95):8.1f}{len(lat):>5}/{sent:<4}  {worst[0]} "
+            f"{style:<14}{median(lat):7.1f}{pct(lat, 95):8.1f}{len(lat):>5}/{sent:<4}  "
+            f"{median(rend):7.1f}/{pct(rend, 95):<7.1f}  {worst[0]} "
             f"{pct(worst[1][0], 95):.1f}" + (f"  ({coarse} coarse)" if coarse else "")
         )
-    print(f"{'all':<14}{median(everything):7.1f}{pct(everything, 95):8.1f}")
+    print(
+        f"{'all':<14}{median(everything):7.1f}{pct(everything, 95):8.1f}{'':>10}  "
+        f"{median(work):7.1f}/{pct(work, 95):.1f}"
+    )
     print(
         "  per control p50/p95: "
         + "; ".join(
