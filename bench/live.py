@@ -317,16 +317,14 @@ def main() -> None:
     ap.add_argument("--skip-alone", action="store_true")
     ap.add_argument("--sessions", action="store_true", help="also run 500 idle + 20 active sessions")
     ap.add_argument("--browser", action="store_true", help="also measure slider-to-screen in Chromium")
-    ap.add_argument(
-        "--no-look-ahead", dest="look_ahead", action="store_false", help="preview workers do not look ahead"
-    )
+    ap.add_argument("--look-ahead", action="store_true", help="preview workers look ahead along drags")
     args = ap.parse_args()
     print(machine())
     photo = big_photos()[0]
     data = photo.read_bytes()
     print(f"photo: {photo} ({len(data) / 1e6:.1f} MB)")
     with tempfile.TemporaryDirectory() as tmp:
-        extra = {} if args.look_ahead else {"TOONIFY_PREVIEW_LOOK_AHEAD": "0"}
+        extra = {"TOONIFY_PREVIEW_LOOK_AHEAD": "1"} if args.look_ahead else {}
         srv = make_server("sqlite", pathlib.Path(tmp), **extra)
         srv.start()
         try:

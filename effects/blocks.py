@@ -86,6 +86,18 @@ def enlarge(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return cv2.resize(layer, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+_MEMO_LOCK = threading.Lock()
+
+
+class _Making:
+    """A layer one thread is making; others wait for it."""
+
+    __slots__ = ("done", "ok", "value")
+
+    def __init__(self) -> None:
+        self.done, self.ok, self.value = threading.Event(), False, None
+
+
 @dataclass(frozen=True)
 class Frame:
     """An image with its reference-size copies, built once per render.
@@ -110,17 +122,42 @@ class Frame:
         return frame
 
     def memo(self, key: tuple, make):
-        """`make()`, remembered under `key` when the frame has a cache (layers are read-only)."""
+        """`make()`, remembered under `key` when the frame has a cache (layers are read-only).
+
+        Thread-safe: a layer another thread (a preview's look-ahead) is making is waited for,
+        not made twice.
+        """
         if self.cache is None:
             return make()
-        layer = self.cache.pop(key, None)
-        if layer is None:
-            if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
-                for old in [k for k in list(self.cache) if k != "frame"][:8]:
-                    self.cache.pop(old, None)  # (a look-ahead thread may share the cache)
-            layer = make()
-        self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
-        return layer
+        with _MEMO_LOCK:
+            layer = self.cache.pop(key, None)
+            mine = layer is None
+            if mine:
+                if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
+                    for old in [k for k in self.cache if k != "frame"][:8]:
+                        del self.cache[old]
+                layer = _Making()
+            self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
+        if not mine:
+            if not isinstance(layer, _Making):
+                return layer
+            if layer.done.wait(30) and layer.ok:
+                return layer.value
+            return make()  # its maker failed (or hangs): make it here, uncached
+        try:
+            value = make()
+        except BaseException:
+            with _MEMO_LOCK:
+                if self.cache.get(key) is layer:
+                    del self.cache[key]
+            layer.done.set()
+            raise
+        with _MEMO_LOCK:
+            if self.cache.get(key) is layer:
+                self.cache[key] = value
+        layer.value, layer.ok = value, True
+        layer.done.set()
+        return value
 
     @property
     def shape(self) -> tuple[int, int]:

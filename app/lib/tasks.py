@@ -186,12 +186,16 @@ class LookAhead:
     When two consecutive previews of a source differ in one numeric control, a person is dragging
     it: the next values are likely one and two strides further. Rendering them fills the source's
     layer cache (smoothing, palettes, paint, textures keyed by the values that feed them), so the
-    real request finds its expensive layers made. OpenCV releases the GIL, so the thread uses the
-    other core. It runs at nice 5: below the preview renders, above the 12 MP jobs (nice 10), and
-    not so low that it could hold the GIL for long while descheduled (nice 19 under load would
-    stall the preview thread behind it). A newer drag replaces any look-ahead not started yet;
-    TOONIFY_PREVIEW_LOOK_AHEAD=0 turns it off. Same params give the same bytes whether or not a layer came from
-    here (layers are pure functions of their key).
+    real request finds its expensive layers made, or waits for the one being made instead of
+    making it twice. OpenCV releases the GIL, so the thread uses the other core; it runs at the
+    preview worker's priority (see LOOK_AHEAD_NICE). A newer drag replaces any look-ahead not
+    started yet.
+
+    Off unless TOONIFY_PREVIEW_LOOK_AHEAD=1: on the shared 2-core machine it halved the median of
+    the costliest upstream slider (cartoon smoothness, 19 -> 10 ms render) but its p95 effect was
+    mixed (the extra thread competes for the CPU when no core is idle), and p95 is the goal.
+    Same params give the same bytes whether or not a layer came from here (layers are pure
+    functions of their key).
     """
 
     STEPS = 2
@@ -204,7 +208,7 @@ class LookAhead:
         self.made = 0  # look-ahead renders done (for tests)
 
     def follow(self, entry: dict, style: str, params: dict) -> None:
-        if os.environ.get("TOONIFY_PREVIEW_LOOK_AHEAD", "1") == "0":
+        if os.environ.get("TOONIFY_PREVIEW_LOOK_AHEAD", "0") != "1":
             return
         prev = self.last.get(id(entry))
         self.last = {id(entry): (style, params)}  # only the newest source is looked ahead for
@@ -233,8 +237,10 @@ class LookAhead:
             self.thread.start()
 
     def _run(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)  # this thread only (Linux)
+        if LOOK_AHEAD_NICE:
+            with contextlib.suppress(AttributeError, OSError):
+                # this thread only (Linux)
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOOK_AHEAD_NICE)
         while True:
             with self.cond:
                 while self.wanted is None:
@@ -250,6 +256,11 @@ class LookAhead:
                 self.made += 1
 
 
+# The preview thread waits for a layer the look-ahead is making (effects.blocks.Frame.memo): a
+# look-ahead at a lower priority than the preview thread would make it wait behind other work
+# (measured: cartoon smoothness p95 23 ms -> 225 ms at nice 5 on the loaded machine), so it
+# runs at the preview worker's own priority, above the 12 MP jobs (nice 10).
+LOOK_AHEAD_NICE = 0
 _AHEAD = LookAhead()
 
 

@@ -226,7 +226,17 @@ def test_palette_mapping_with_ink_equals_mapping_then_darkening():
     assert len(np.unique(flat.reshape(-1, 3), axis=0)) <= 6
 
 
-def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes():
+def test_look_ahead_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("TOONIFY_PREVIEW_LOOK_AHEAD", raising=False)
+    entry = {"image": np.zeros((40, 40, 3), np.uint8), "cache": {}}
+    ahead = tasks.LookAhead()
+    for s in (1, 2):
+        ahead.follow(entry, "cartoon", {**effects.defaults("cartoon"), "smoothness": s})
+    assert ahead.thread is None
+
+
+def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(monkeypatch):
+    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 320)
     entry = {"image": img, "cache": {}}
     ahead = tasks.LookAhead()
@@ -247,7 +257,8 @@ def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes():
         assert cached.tobytes() == effects.apply(img, "cartoon", params).tobytes()
 
 
-def test_look_ahead_ignores_style_switches_and_several_moved_controls():
+def test_look_ahead_ignores_style_switches_and_several_moved_controls(monkeypatch):
+    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 200)
     entry = {"image": img, "cache": {}}
     ahead = tasks.LookAhead()
@@ -256,3 +267,39 @@ def test_look_ahead_ignores_style_switches_and_several_moved_controls():
     ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 1.0, "shading": 0.1})
     ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 4.0, "shading": 0.1})  # beyond max
     assert ahead.thread is None and ahead.made == 0
+
+
+def test_a_layer_being_made_by_another_thread_is_waited_for_not_made_twice():
+    import threading
+
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return np.ones(3)
+
+    other = threading.Thread(target=lambda: frame.memo(("layer",), slow))
+    other.start()
+    started.wait(10)
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(frame.memo(("layer",), slow)))
+    waiter.start()
+    release.set()
+    other.join(10)
+    waiter.join(10)
+    assert len(calls) == 1 and np.array_equal(got[0], np.ones(3))
+    assert frame.memo(("layer",), slow) is got[0], "kept in the cache"
+
+
+def test_a_failed_layer_is_not_cached():
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+
+    def bad():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        frame.memo(("x",), bad)
+    assert ("x",) not in frame.cache and frame.memo(("x",), lambda: 5) == 5
