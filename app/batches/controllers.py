@@ -12,9 +12,11 @@ from litestar.response import Stream
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
+from app.jobs.runner import JobRunner
 from app.jobs.schemas import Job
 from app.lib.errors import DomainError
 from app.lib.inputs import read_form
+from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 from app.server import openapi
@@ -47,7 +49,7 @@ class BatchController(Controller):
             "parameters as JSON or a preset.",
         ),
     )
-    async def create_batch(self, request: Request, user: User) -> BatchCreated:
+    async def create_batch(self, request: Request, user: User, runner: JobRunner) -> BatchCreated:
         try:
             form = await read_form(request)
         except DomainError as exc:
@@ -59,8 +61,7 @@ class BatchController(Controller):
         files = [f for f in form.getall("files") if isinstance(f, UploadFile)] if "files" in form else []
         services.check_limits(files)
         style, params, preset = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
-        state = request.app.state
-        return await services.create(user, files, style, params, preset, state.pool, state.runner)
+        return await services.create(user, files, style, params, preset, runner)
 
     @get("/{batch_id:str}", summary="A batch: status, counts and every job")
     async def get_batch(self, user: User, batch_id: str) -> Batch:
@@ -77,6 +78,5 @@ class BatchController(Controller):
         )
 
     @post("/{batch_id:str}/jobs/{job_id:str}/retry", status_code=202, summary="Queue a failed photo again")
-    async def retry_job(self, request: Request, user: User, batch_id: str, job_id: str) -> Job:
-        state = request.app.state
-        return jobs.to_schema(await services.retry(user, batch_id, job_id, state.pool, state.runner))
+    async def retry_job(self, user: User, batch_id: str, job_id: str, pool: Pool, runner: JobRunner) -> Job:
+        return jobs.to_schema(await services.retry(user, batch_id, job_id, pool, runner))

@@ -13,7 +13,6 @@ from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request
 from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
-from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 from app.server import openapi
@@ -44,12 +43,12 @@ class ImageController(Controller):
             "The photo (JPEG, PNG or WebP), the style, and its parameters as JSON or a preset.",
         ),
     )
-    async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
+    async def create_job(self, request: Request, user: User, runner: JobRunner) -> Job:
         form = await read_form(request)
         upload = upload_of(form, "file")
         style, params, _ = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
         data = await upload.read()
-        job = await services.create(user, data, upload.filename, style, params, pool)
+        job = await services.create(user, data, upload.filename, style, params)
         runner.submit(str(job.uuid))
         return services.to_schema(job)
 

@@ -10,6 +10,7 @@ fails its task with WorkerCrashed and is replaced; queued tasks carry on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import collections
 import itertools
 import logging
@@ -79,10 +80,8 @@ class Worker:
 
     def stop(self) -> None:
         self.alive = False
-        try:
+        with contextlib.suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
@@ -105,10 +104,9 @@ class Lane:
         self._dispatch()
 
     def cancel(self, task: Task) -> None:
-        try:
+        # a task already running finishes and its result is dropped
+        with contextlib.suppress(ValueError):
             self.pending.remove(task)
-        except ValueError:
-            pass  # already running: it finishes and its result is dropped
 
     def _dispatch(self) -> None:
         while self.pending:

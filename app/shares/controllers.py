@@ -11,6 +11,7 @@ import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
+from app.lib.pool import Pool
 from app.server import openapi
 from app.web.pages import page
 
@@ -32,10 +33,10 @@ class ShareController(Controller):
 
     @post("/images/{job_id:str}/share", status_code=201, summary="Create a public link to a finished picture")
     async def create_share(
-        self, request: HTMXRequest, user: User, job_id: str, data: ShareCreate | None = None
+        self, request: HTMXRequest, user: User, job_id: str, pool: Pool, data: ShareCreate | None = None
     ) -> ShareOut:
         days = data.expires_in_days if data else None
-        return await services.create(user, job_id, days, _base(request), request.app.state.pool)
+        return await services.create(user, job_id, days, _base(request), pool)
 
     @get("/images/{job_id:str}/shares", summary="The picture's live share links")
     async def list_shares(self, request: HTMXRequest, user: User, job_id: str) -> list[ShareOut]:
