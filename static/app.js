@@ -18,3 +18,7 @@
   });
   document.body.addEventListener("htmx:sendError", () => show("The server could not be reached. Check your connection."));
 })();
+
+// Pages change with the login (private pages, the login form). A page the browser restores
+// from its back/forward cache is asked for again, so Back never shows a stale one.
+window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });

@@ -2,7 +2,10 @@
 (() => {
   "use strict";
   const stats = JSON.parse(document.getElementById("stats").textContent);
-  const ink = "#6d28d9", inks = ["#6d28d9", "#db2777", "#f59e0b", "#10b981", "#0ea5e9", "#ef4444"];
+  const ink = "#6d28d9";
+  // one distinct color per style, however many styles there are: hues a golden angle apart
+  const hue = (i) => (265 + i * 137.508) % 360;
+  const color = (i) => `hsl(${hue(i).toFixed(1)} 65% ${i % 2 ? 58 : 46}%)`;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   new Chart(document.getElementById("per-day"), {
     type: "bar",
@@ -12,7 +15,10 @@
   const names = Object.keys(stats.by_style);
   new Chart(document.getElementById("styles"), {
     type: "doughnut",
-    data: { labels: names.map((n) => n.replace("_", " ")), datasets: [{ data: names.map((n) => stats.by_style[n]), backgroundColor: inks }] },
+    data: {
+      labels: names.map((n) => stats.style_labels[n]),
+      datasets: [{ data: names.map((n) => stats.by_style[n]), backgroundColor: names.map((_, i) => color(i)) }],
+    },
     options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: "right" } } },
   });
 })();

@@ -26,14 +26,19 @@
   }
 
   unlock.addEventListener("click", async () => {
-    unlock.disabled = true;
     $("pay").hidden = false;
+    if (elements) return $("pay-submit").focus(); // the form is open already
+    unlock.disabled = true;
     const created = await post("/payments/create", { job });
     if (!created.ok) { unlock.disabled = false; return fail(created.body.message); }
-    if (typeof Stripe === "undefined") return fail("The payment form could not load. Check your connection and try again.");
+    if (typeof Stripe === "undefined") {
+      unlock.disabled = false;
+      return fail("The payment form could not load. Check your connection and try again.");
+    }
     stripe = Stripe(created.body.publishable_key);
     elements = stripe.elements({ clientSecret: created.body.client_secret });
     elements.create("payment").mount("#payment-element");
+    unlock.disabled = false;
     $("pay-submit").focus();
   });
 
@@ -42,11 +47,13 @@
     $("pay-submit").disabled = true;
     $("pay-error").hidden = true;
     const result = await stripe.confirmPayment({ elements, redirect: "if_required" });
-    if (result.error) { $("pay-submit").disabled = false; return fail(result.error.message); }
+    // a declined card: both ways to try again stay open
+    if (result.error) { $("pay-submit").disabled = false; unlock.disabled = false; return fail(result.error.message); }
     // never trust the browser: the server asks Stripe whether the payment succeeded
     const confirmed = await post("/payments/confirm", { job });
     if (confirmed.ok && confirmed.body.is_hd_unlocked) return unlocked();
     $("pay-submit").disabled = false;
+    unlock.disabled = false;
     fail(confirmed.body.message || "The payment has not gone through yet; try again in a moment.");
   });
 })();

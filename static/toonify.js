@@ -1,76 +1,39 @@
 // The Toonify studio: streams the photo and slider values over /ws/preview, shows binary
-// frames as they arrive, and follows a full-size render over /ws/jobs/{uuid}.
-// Auth is the HttpOnly login cookie, sent with the websocket handshake; no token in JS.
+// frames in the picture, follows a full-size render over /ws/jobs/{uuid} (live.js), and keeps
+// its state in the URL (photo, style, settings, render) so a reload brings it all back.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
+  const live = window.ToonifyLive;
   const studio = $("studio");
   const maxBytes = Number(studio.dataset.maxBytes);
-  const wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
-  let socket = null, seq = 0, lastSent = 0, lastShown = 0, ready = false, queued = null, afterUrl = null;
+  const payments = studio.dataset.payments === "on";
 
+  let socket = null, attempt = 0, ready = false, queued = null;
+  let seq = 0, lastSent = 0, lastShown = 0, readySeq = 0, requestedHere = false;
+  let source = null;   // what the preview session should hold: {kind: "draft"|"job"|"file", id, name, blob}
+  let pending = null;  // a photo being tried: {file, url}; the current one stays until it is ready
+  let shownKey = null, afterUrl = null, beforeUrl = null;
+  const sentKeys = new Map();
+  let job = null;      // {uuid, running, links}
+
+  // ---------------------------------------------------------------- messages and state
   function say(text) {
-    const m = $("message");
-    m.textContent = text || "";
-    m.hidden = !text;
+    $("message").textContent = text || "";
+    $("message").hidden = !text;
   }
 
-  // Binary frame: 4-byte big-endian header length, JSON header, image bytes (docs/protocol.md)
-  function unpack(buffer) {
-    const n = new DataView(buffer).getUint32(0);
-    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, n)));
-    return [header, new Blob([new Uint8Array(buffer, 4 + n)], { type: header.mime })];
+  function status(text) { $("job-status").textContent = text; }
+
+  function setRenderEnabled() {
+    const can = ready && source !== null && !(job && job.running);
+    // aria-disabled keeps the button focusable, so focus never falls to the page
+    $("render").setAttribute("aria-disabled", String(!can));
+    $("render").disabled = false;
+    if (!can && source && !ready && !(job && job.running)) status("Connecting to the live preview…");
   }
 
-  function connect() {
-    return new Promise((resolve, reject) => {
-      socket = new WebSocket(wsBase + "/ws/preview");
-      socket.binaryType = "arraybuffer";
-      socket.onopen = () => resolve(socket);
-      socket.onerror = () => reject(new Error("connection failed"));
-      socket.onclose = (e) => {
-        ready = false;
-        if (e.code === 4401) say("Your session has expired. Please log in again.");
-        else if (e.code !== 1000) say("The live preview was disconnected. Choose the photo again to reconnect.");
-      };
-      socket.onmessage = (e) => (typeof e.data === "string" ? onText(JSON.parse(e.data)) : onFrame(e.data));
-    });
-  }
-
-  async function ensureSocket() {
-    if (socket && socket.readyState === WebSocket.OPEN) return socket;
-    return connect();
-  }
-
-  function onText(msg) {
-    if (msg.type === "ready") {
-      ready = true;
-      say("");
-      $("render").disabled = false;
-      $("frame-info").textContent = `Photo ${msg.source.width} × ${msg.source.height}, preview ${msg.preview.width} × ${msg.preview.height}`;
-      requestRender();
-    } else if (msg.type === "error") {
-      if (msg.code !== "busy") say(msg.message);
-    } else if (msg.type === "job") {
-      followJob(msg.uuid);
-    }
-  }
-
-  function onFrame(buffer) {
-    const [header, blob] = unpack(buffer);
-    if (header.seq < lastShown) return;
-    lastShown = header.seq;
-    if (afterUrl) URL.revokeObjectURL(afterUrl);
-    afterUrl = URL.createObjectURL(blob);
-    $("after").src = afterUrl;
-    $("after2").src = afterUrl;
-    $("after").dataset.seq = header.seq;
-    $("frame-info").textContent = `${header.style.replace("_", " ")} · ${header.width} × ${header.height} · rendered in ${header.render_ms} ms`;
-  }
-
-  function currentStyle() {
-    return document.querySelector('input[name="style"]:checked').value;
-  }
+  function currentStyle() { return document.querySelector('input[name="style"]:checked').value; }
 
   function currentParams() {
     const params = {};
@@ -81,58 +44,311 @@
     return params;
   }
 
-  // Sends at most one request per animation frame; the server renders only the newest anyway.
-  function requestRender() {
-    if (!ready || queued) return;
-    queued = requestAnimationFrame(() => {
-      queued = null;
-      seq += 1;
-      lastSent = seq;
-      socket.send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
-    });
+  const currentKey = () => JSON.stringify([currentStyle(), currentParams()]);
+
+  // The URL carries the state: photo, style, each setting, and the render being followed.
+  function syncUrl() {
+    const q = new URLSearchParams();
+    if (source && source.id) q.set("photo", source.id);
+    q.set("style", currentStyle());
+    for (const [k, v] of Object.entries(currentParams())) q.set(k, String(v));
+    // the render: while it runs, and afterwards while the settings are the ones it was made with
+    if (job && job.uuid && (job.running || (job.done && job.key === currentKey()))) q.set("render", job.uuid);
+    history.replaceState(null, "", `${location.pathname}?${q}`);
   }
 
-  async function sendPhoto(file) {
-    say("");
-    if (!file) return;
-    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) return say("Choose a JPEG, PNG or WebP photo.");
-    if (file.size > maxBytes) return say(`This photo is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${studio.dataset.maxMb} MB.`);
-    const url = URL.createObjectURL(file);
-    $("before").src = url;
-    $("before2").src = url;
-    $("drop").hidden = true;
-    $("viewer").hidden = false;
-    try {
-      const ws = await ensureSocket();
-      ws.send(JSON.stringify({ type: "source", filename: file.name }));
-      ws.send(await file.arrayBuffer());
-    } catch (e) {
-      say("Could not reach the server for the live preview.");
+  // ---------------------------------------------------------------- the preview socket
+  function connect() {
+    const ws = new WebSocket(live.base + "/ws/preview");
+    socket = ws;
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => sendSource();
+    ws.onmessage = (e) => (typeof e.data === "string" ? onText(JSON.parse(e.data)) : onFrame(e.data));
+    ws.onclose = (e) => {
+      if (socket !== ws) return;
+      ready = false;
+      requestedHere = false;
+      setRenderEnabled();
+      if (e.code === 4401) return say("Your session has expired. Please log in again.");
+      if (e.code === 4403) return say("The live preview refused this page. Reload it to continue.");
+      studio.dataset.reconnects = String(Number(studio.dataset.reconnects || 0) + 1);
+      // the server closes idle sockets and may restart: come back by itself and re-open the photo
+      setTimeout(() => live.whenVisible(connect), live.backoff(attempt++));
+    };
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(message);
+  }
+
+  async function sendSource() {
+    if (pending) {
+      send(JSON.stringify({ type: "source", filename: pending.file.name }));
+      send(await pending.file.arrayBuffer());
+    } else if (source && source.kind === "job") {
+      send(JSON.stringify({ type: "open", job: source.id }));
+    } else if (source && source.blob) {
+      send(JSON.stringify({ type: "source", filename: source.name || "photo" }));
+      send(await source.blob.arrayBuffer());
     }
   }
 
-  // --- photo input: picker, drag and drop, keyboard on the drop zone
-  $("file").addEventListener("change", (e) => sendPhoto(e.target.files[0]));
-  const drop = $("drop");
-  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file").click(); } });
-  for (const t of ["dragenter", "dragover"]) drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); });
-  for (const t of ["dragleave", "drop"]) drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); });
-  drop.addEventListener("drop", (e) => sendPhoto(e.dataTransfer.files[0]));
-  document.addEventListener("dragover", (e) => e.preventDefault());
-  document.addEventListener("drop", (e) => { e.preventDefault(); if (e.dataTransfer.files[0]) sendPhoto(e.dataTransfer.files[0]); });
+  function ensureSocket() {
+    if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) {
+      if (socket.readyState === WebSocket.OPEN) sendSource();
+      return;
+    }
+    connect();
+  }
 
-  // --- sliders (the controls panel is swapped by htmx when the style changes)
+  function onText(msg) {
+    if (msg.type === "ready") {
+      attempt = 0;
+      ready = true;
+      readySeq = seq;
+      if (pending) adoptPending(msg);
+      studio.dataset.sourceWidth = msg.source.width;
+      studio.dataset.sourceHeight = msg.source.height;
+      fit();
+      const resultShown = job && job.done && job.key === currentKey();
+      if (!resultShown && (shownKey !== currentKey() || !lastShown)) requestRender();
+      setRenderEnabled();
+      if (!(job && job.running) && !(job && shownKey === job.key)) status("Live preview on. Render makes the full-size picture.");
+    } else if (msg.type === "error") {
+      onError(msg);
+    } else if (msg.type === "job") {
+      followJob(msg.uuid, sentKeys.get(msg.seq) || currentKey(), job && job.photo);
+    }
+  }
+
+  function onError(msg) {
+    if (msg.code === "busy") return;
+    if (pending && (msg.code === "invalid_image" || msg.code === "image_too_large")) {
+      const name = pending.file.name;
+      URL.revokeObjectURL(pending.url);
+      pending = null;
+      const keep = source ? " Your previous photo is still here." : "";
+      if (msg.code === "image_too_large") return say(`“${name}” is too large to open: ${msg.message}${keep}`);
+      return say(`“${name}” could not be opened: it is not a JPEG, PNG or WebP photo, or the file is damaged.${keep}`);
+    }
+    if (msg.code === "not_found" && source && source.kind === "job") {
+      source = null;
+      showEmpty();
+      return say("That photo is no longer in your gallery. Choose another one.");
+    }
+    if (msg.code === "internal") { sendSource(); return; }
+    if (job && job.running && msg.seq === job.seq) { job.running = false; setRenderEnabled(); }
+    say(msg.message);
+  }
+
+  function adoptPending() {
+    const { file, url } = pending;
+    pending = null;
+    if (beforeUrl) URL.revokeObjectURL(beforeUrl);
+    beforeUrl = url;
+    $("before").src = url;
+    $("after-wrap").hidden = true; // until this photo's first frame
+    source = { kind: "file", id: null, name: file.name, blob: file };
+    job = null;
+    showResultTools(false);
+    showPicture();
+    // keep the photo on the server so a reload brings it back (the URL names it)
+    fetch(`/toonify/photo?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((body) => {
+        if (body && source && source.kind === "file" && source.blob === file) {
+          source = { kind: "draft", id: body.photo, name: file.name, blob: file };
+          syncUrl();
+        }
+      })
+      .catch(() => {});
+  }
+
+  function onFrame(buffer) {
+    const [header, blob] = live.unpack(buffer);
+    if (header.seq <= readySeq || header.seq < lastShown) return; // a frame of a previous photo
+    lastShown = header.seq;
+    const key = sentKeys.get(header.seq);
+    if (job && job.done && key === job.key && shownKey === job.key) return; // the result is shown already
+    if (afterUrl) URL.revokeObjectURL(afterUrl);
+    afterUrl = URL.createObjectURL(blob);
+    const after = $("after");
+    after.src = afterUrl;
+    after.dataset.seq = header.seq;
+    after.alt = `Your photo in the ${header.style.replace(/_/g, " ")} style`;
+    $("after-wrap").hidden = false;
+    shownKey = key || shownKey;
+    $("badge").hidden = true;
+    if (zoomed) setZoom(false);
+  }
+
+  // Sends at most one request per animation frame; the server renders only the newest anyway.
+  function requestRender() {
+    syncUrl();
+    if (!ready || queued) return;
+    queued = requestAnimationFrame(() => {
+      queued = null;
+      if (!ready) return;
+      seq += 1;
+      lastSent = seq;
+      sentKeys.set(seq, currentKey());
+      if (sentKeys.size > 64) sentKeys.delete(sentKeys.keys().next().value);
+      requestedHere = true;
+      send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
+    });
+  }
+
+  // ---------------------------------------------------------------- choosing a photo
+  function tryPhoto(file) {
+    say("");
+    if (!file) return;
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) {
+      return say(`“${file.name}” is not a photo Toonify can open. Choose a JPEG, PNG or WebP photo.`);
+    }
+    if (file.size > maxBytes) {
+      return say(`“${file.name}” is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${studio.dataset.maxMb} MB.`);
+    }
+    if (pending) URL.revokeObjectURL(pending.url);
+    pending = { file, url: URL.createObjectURL(file) };
+    status("Opening the photo…");
+    ensureSocket();
+  }
+
+  function showPicture() {
+    $("empty").hidden = true;
+    $("pic").hidden = false;
+    fit();
+  }
+
+  function showEmpty() {
+    $("empty").hidden = false;
+    $("pic").hidden = true;
+    setRenderEnabled();
+    syncUrl();
+  }
+
+  const chooser = () => $("file").click();
+  $("choose").addEventListener("click", chooser);
+  $("change").addEventListener("click", chooser);
+  $("file").addEventListener("change", (e) => { tryPhoto(e.target.files[0]); e.target.value = ""; });
+  document.addEventListener("dragover", (e) => { e.preventDefault(); $("stage").classList.add("over"); });
+  document.addEventListener("dragleave", (e) => { if (!e.relatedTarget) $("stage").classList.remove("over"); });
+  document.addEventListener("drop", (e) => {
+    e.preventDefault();
+    $("stage").classList.remove("over");
+    if (e.dataTransfer.files[0]) tryPhoto(e.dataTransfer.files[0]);
+  });
+
+  // ---------------------------------------------------------------- the picture: fit, divider, zoom
+  const phone = matchMedia("(max-width: 899px)");
+  function fit() {
+    const pic = $("pic"), stage = $("stage");
+    const w = Number(studio.dataset.sourceWidth) || $("before").naturalWidth;
+    const h = Number(studio.dataset.sourceHeight) || $("before").naturalHeight;
+    if (!w || !h) return;
+    const cs = getComputedStyle(stage);
+    const padX = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+    const padY = parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+    const availW = stage.clientWidth - padX;
+    if (phone.matches) {
+      // on a phone the picture takes the width it needs, at most 55 % of the height; the tray gets the rest
+      const want = Math.min((availW * h) / w + padY, studio.clientHeight * 0.55);
+      studio.style.setProperty("--stage-h", `${Math.round(want)}px`);
+    } else studio.style.removeProperty("--stage-h");
+    const availH = stage.clientHeight - padY;
+    const scale = Math.min(availW / w, availH / h);
+    pic.style.width = `${Math.floor(w * scale)}px`;
+    pic.style.height = `${Math.floor(h * scale)}px`;
+  }
+  new ResizeObserver(fit).observe($("stage"));
+  $("before").addEventListener("load", fit);
+
+  const divider = $("divider");
+  let split = 50;
+  function setSplit(v) {
+    split = Math.max(0, Math.min(100, v));
+    $("after-wrap").style.clipPath = `inset(0 0 0 ${split}%)`;
+    divider.style.left = `${split}%`;
+    divider.setAttribute("aria-valuenow", String(Math.round(split)));
+    divider.setAttribute("aria-valuetext", `${Math.round(split)} % original, ${100 - Math.round(split)} % styled`);
+  }
+  setSplit(50);
+  const pic = $("pic");
+  let dragging = false;
+  const fromPointer = (e) => {
+    const r = pic.getBoundingClientRect();
+    setSplit(((e.clientX - r.left) / r.width) * 100);
+  };
+  pic.addEventListener("pointerdown", (e) => {
+    dragging = true;
+    pic.setPointerCapture(e.pointerId);
+    fromPointer(e);
+    divider.focus({ preventScroll: true });
+  });
+  pic.addEventListener("pointermove", (e) => { if (dragging) fromPointer(e); });
+  pic.addEventListener("pointerup", () => (dragging = false));
+  pic.addEventListener("pointercancel", () => (dragging = false));
+  divider.addEventListener("keydown", (e) => {
+    const step = e.shiftKey ? 10 : 2;
+    const moves = { ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step, PageDown: -10, PageUp: 10 };
+    if (e.key in moves) setSplit(split + moves[e.key]);
+    else if (e.key === "Home") setSplit(0);
+    else if (e.key === "End") setSplit(100);
+    else return;
+    e.preventDefault();
+  });
+
+  let zoomed = false;
+  const zoom = $("zoom");
+  function setZoom(on) {
+    zoomed = on && !!job && !!job.links;
+    $("zoom-toggle").setAttribute("aria-pressed", String(zoomed));
+    $("zoom-toggle").textContent = zoomed ? "Fit" : "100 %";
+    $("zoom-toggle").setAttribute("aria-label", zoomed ? "Fit the picture to the screen" : "Zoom to 100 % (full size)");
+    zoom.hidden = !zoomed;
+    $("pic").hidden = zoomed;
+    if (!zoomed) return;
+    const img = $("zoom-img");
+    const center = () => {
+      zoom.scrollLeft = (img.naturalWidth - zoom.clientWidth) / 2;
+      zoom.scrollTop = (img.naturalHeight - zoom.clientHeight) / 2;
+    };
+    if (img.dataset.job !== job.uuid) {
+      img.dataset.job = job.uuid;
+      img.addEventListener("load", center, { once: true });
+      img.src = job.links.processed;
+    } else center();
+  }
+  $("zoom-toggle").addEventListener("click", () => setZoom(!zoomed));
+  let pan = null;
+  zoom.addEventListener("pointerdown", (e) => {
+    pan = { x: e.clientX, y: e.clientY, left: zoom.scrollLeft, top: zoom.scrollTop };
+    zoom.setPointerCapture(e.pointerId);
+  });
+  zoom.addEventListener("pointermove", (e) => {
+    if (!pan) return;
+    zoom.scrollLeft = pan.left - (e.clientX - pan.x);
+    zoom.scrollTop = pan.top - (e.clientY - pan.y);
+  });
+  zoom.addEventListener("pointerup", () => (pan = null));
+
+  // ---------------------------------------------------------------- settings
   document.addEventListener("input", (e) => {
     if (!e.target.closest("#controls")) return;
     const out = document.getElementById("o-" + e.target.name);
     if (out) out.textContent = e.target.value;
     requestRender();
   });
-  document.addEventListener("change", (e) => { if (e.target.closest("#controls") && e.target.type !== "range") requestRender(); });
-  // a new style's sliders have settled in: render with them (once per swap)
-  document.body.addEventListener("htmx:afterSettle", () => requestRender());
-
-  $("reset").addEventListener("click", () => {
+  document.addEventListener("change", (e) => {
+    if (e.target.closest("#controls") && e.target.type !== "range") requestRender();
+  });
+  // a new style's sliders have settled in: render with them
+  document.body.addEventListener("htmx:afterSettle", (e) => {
+    if (e.detail.target && e.detail.target.id === "controls") requestRender();
+    else if ($("controls").dataset.style === currentStyle()) requestRender();
+  });
+  document.addEventListener("click", (e) => {
+    if (e.target.id !== "reset") return;
     for (const el of $("controls").querySelectorAll("[name]")) {
       if (el.dataset.type === "bool") el.checked = el.dataset.default === "true";
       else el.value = el.dataset.default;
@@ -142,78 +358,141 @@
     requestRender();
   });
 
-  // --- before/after split and side-by-side view
-  const split = $("split");
-  const setSplit = () => $("after-wrap").style.clipPath = `inset(0 0 0 ${split.value}%)`;
-  split.addEventListener("input", setSplit);
-  setSplit();
-  for (const tab of document.querySelectorAll(".tab")) {
-    tab.addEventListener("click", () => {
-      for (const t of document.querySelectorAll(".tab")) t.setAttribute("aria-pressed", String(t === tab));
-      $("compare").hidden = tab.dataset.view !== "compare";
-      $("side").hidden = tab.dataset.view !== "side";
-    });
-  }
-
-  // --- full-size render and its progress
-  $("render").addEventListener("click", () => {
-    if (!ready || !lastSent) return;
-    $("render").disabled = true;
-    socket.send(JSON.stringify({ type: "commit", seq: lastSent }));
-  });
-
+  // ---------------------------------------------------------------- full-size render
   function setProgress(p) {
     const pct = Math.round(p * 100);
     $("bar").style.width = pct + "%";
     document.querySelector(".progress").setAttribute("aria-valuenow", String(pct));
   }
 
-  function followJob(uuid) {
-    $("job").hidden = false;
-    $("job-done").hidden = true;
-    $("job-frame").hidden = true;
+  function showResultTools(on) {
+    $("zoom-toggle").hidden = !on;
+    $("job-link").hidden = !on;
+    if (!on) {
+      $("download").removeAttribute("href");
+      $("download").removeAttribute("download");
+      $("download").setAttribute("aria-disabled", "true");
+      if ($("unlock-link")) $("unlock-link").hidden = true;
+      if (zoomed) setZoom(false);
+    }
+  }
+
+  $("render").addEventListener("click", () => {
+    if ($("render").getAttribute("aria-disabled") === "true") return;
+    if (!requestedHere) { // the session is new (reconnected): it needs a request to commit
+      seq += 1;
+      lastSent = seq;
+      sentKeys.set(seq, currentKey());
+      send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
+      requestedHere = true;
+    }
+    job = { uuid: null, running: true, seq: lastSent, photo: source && source.id };
+    say("");
+    setRenderEnabled();
     setProgress(0);
-    $("job-status").textContent = "Queued…";
-    const ws = new WebSocket(wsBase + "/ws/jobs/" + uuid);
-    ws.binaryType = "arraybuffer";
-    ws.onmessage = (e) => {
-      if (typeof e.data !== "string") {
-        const [header, blob] = unpack(e.data);
-        $("job-frame").src = URL.createObjectURL(blob);
-        $("job-frame").hidden = false;
-        return;
-      }
-      const msg = JSON.parse(e.data);
-      if (msg.type === "error") { $("job-status").textContent = msg.message; return; }
-      setProgress(msg.progress || 0);
-      if (msg.status === "DONE") {
+    status("Starting the full-size render…");
+    send(JSON.stringify({ type: "commit", seq: lastSent }));
+  });
+
+  function followJob(uuid, key, photo) {
+    job = { uuid, running: true, key, links: null, photo };
+    showResultTools(false);
+    setRenderEnabled();
+    syncUrl();
+    setProgress(0);
+    status("Queued…");
+    live.followJob(uuid, {
+      onStatus(msg) {
+        if (!job || job.uuid !== uuid) return;
+        setProgress(msg.progress || 0);
+        if (msg.status === "QUEUED") status("Queued…");
+        else if (msg.status === "PROCESSING") status(`Rendering full size… ${Math.round((msg.progress || 0) * 100)} %`);
+      },
+      onFrame(header, blob) {
+        if (!job || job.uuid !== uuid || !header.final || !job.done) return;
+        // the finished picture (standard definition) replaces the preview in the picture area
+        if (afterUrl) URL.revokeObjectURL(afterUrl);
+        afterUrl = URL.createObjectURL(blob);
+        $("after").src = afterUrl;
+        $("after").alt = "The finished picture";
+        $("after-wrap").hidden = false;
+        $("badge").hidden = false;
+        shownKey = job.key;
+        syncUrl();
+      },
+      onError(text) {
+        if (!job || job.uuid !== uuid) return;
+        job.running = false;
+        status(text);
+        setRenderEnabled();
+      },
+      onEnd(msg) {
+        if (!job || job.uuid !== uuid) return;
+        job.running = false;
+        job.done = msg.status === "DONE";
+        setRenderEnabled();
+        if (msg.status === "FAILED") {
+          status(msg.error || "The render failed. Try again.");
+          return;
+        }
         setProgress(1);
-        $("job-status").textContent = "Done.";
-        $("download").href = msg.links.processed;
+        job.links = msg.links;
+        // the photo is now this job's original, kept with the picture: the URL names that
+        // (a stored photo is only one of the newest few)
+        if (source && source.id === job.photo && source.kind !== "job") {
+          source = { kind: "job", id: uuid, name: source.name, blob: source.blob };
+          if (!socket) connect(); // a job's original opens without its bytes
+        }
+        status("Done: the full-size picture is ready.");
+        const dl = $("download");
+        dl.href = msg.links.processed;
+        dl.setAttribute("download", "");
+        dl.removeAttribute("aria-disabled");
+        dl.textContent = payments ? "Download (up to 1024 px)" : "Download";
         $("job-link").href = "/gallery/" + uuid;
-        if (studio.dataset.payments === "on") {
-          // free downloads are the standard-definition copy; full size is unlocked on the job page
-          $("download").textContent = "Download (up to 1024 px)";
+        if (payments) {
           $("unlock-link").href = "/gallery/" + uuid + "#pay";
           $("unlock-link").hidden = false;
         }
-        $("job-done").hidden = false;
-        $("render").disabled = false;
-      } else if (msg.status === "FAILED") {
-        $("job-status").textContent = msg.error || "The render failed.";
-        $("render").disabled = false;
-      } else {
-        $("job-status").textContent = msg.status === "QUEUED" ? "Queued…" : `Rendering… ${Math.round(msg.progress * 100)} %`;
-      }
-    };
+        showResultTools(true);
+        $("job-link").hidden = false;
+        if (document.activeElement === $("render") || document.activeElement === document.body) dl.focus();
+        syncUrl();
+      },
+    });
   }
+  $("download").addEventListener("click", (e) => { if ($("download").getAttribute("aria-disabled") === "true") e.preventDefault(); });
 
-  // --- re-open a job from the gallery
-  if (studio.dataset.reopen) {
-    $("drop").hidden = true;
-    $("viewer").hidden = false;
-    $("before").src = $("before2").src = `/images/${studio.dataset.reopen}/original`;
-    ensureSocket().then((ws) => ws.send(JSON.stringify({ type: "open", job: studio.dataset.reopen })))
-      .catch(() => say("Could not reach the server for the live preview."));
+  // the chosen style is in sight in the picker (a strip that scrolls sideways on phones)
+  function showChosenStyle() {
+    const strip = document.querySelector(".styles");
+    const pick = document.querySelector('input[name="style"]:checked').closest(".style-pick");
+    if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = pick.offsetLeft - strip.offsetLeft - 16;
   }
+  showChosenStyle();
+
+  // ---------------------------------------------------------------- restore from the URL
+  const kind = studio.dataset.photoKind;
+  if (kind) {
+    const id = studio.dataset.photoId, name = studio.dataset.photoName;
+    const url = kind === "job" ? `/images/${id}/original` : `/toonify/photo/${id}`;
+    beforeUrl = null;
+    $("before").src = url;
+    $("after-wrap").hidden = true;
+    showPicture();
+    source = { kind, id, name, blob: null };
+    if (kind === "job") connect();
+    else {
+      fetch(url, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+        .then((blob) => {
+          if (!source) return;
+          if (source.id === id) source.blob = blob;
+          if (!socket) connect(); // (the source may have become the finished job's original meanwhile)
+        })
+        .catch(() => { source = null; showEmpty(); say("That photo is no longer here. Choose it again."); });
+    }
+    if (studio.dataset.render) followJob(studio.dataset.render, currentKey(), source.id);
+  }
+  setRenderEnabled();
 })();

@@ -139,3 +139,24 @@ def _uuid(value: str) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError:
         raise unauthorized("The token is not valid.") from None
+
+
+async def revoke_refresh(token: str | None) -> None:
+    """Log out one browser: the refresh token's whole family stops working. A missing, expired
+    or forged token is simply nothing to revoke."""
+    if not token:
+        return
+    try:
+        claims = security.decode(token, "refresh")
+    except DomainError:
+        return
+    try:
+        family = uuid.UUID(str(claims.get("fam")))
+    except ValueError:
+        return
+    await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == family)
+
+
+async def reload_user(user: User) -> User:
+    """The user's row as stored now (after a change of password or profile)."""
+    return await User.objects().where(User.id == user.id).first()

@@ -201,7 +201,7 @@ async def _refused_job(
 
 
 async def create(
-    user: User, files: list[UploadFile], style: str, params: dict, preset: str | None, pool, runner
+    user: User, files: list[UploadFile], style: str, params: dict, preset: str | None, runner
 ) -> BatchCreated:
     check_limits(files)
     batch = await _open_batch(user, style, params, preset, len(files))
@@ -217,7 +217,7 @@ async def create(
                 continue
             data = await upload.read()
             try:
-                job = await jobs.create(user, data, upload.filename, style, params, pool, batch=str(batch.uuid))
+                job = await jobs.create(user, data, upload.filename, style, params, batch=str(batch.uuid))
             except DomainError as exc:
                 job = await _refused_job(user, batch, data, upload.filename, style, params, exc.message, size)
             else:
@@ -261,11 +261,11 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
         async with store.workspace([keys.original], [keys.thumb("original")]) as files:
             size = await pool.run(
                 "preview",
-                "probe",
-                path=str(files[keys.original]),
+                "write_small",
+                src=str(files[keys.original]),
+                dst=str(files[keys.thumb("original")]),
+                side=jobs.THUMB_SIDE,
                 max_pixels=s.max_image_pixels,
-                thumb=str(files[keys.thumb("original")]),
-                thumb_side=jobs.THUMB_SIDE,
             )
     except effects.EffectsError as exc:
         raise from_effects(exc) from None
@@ -356,7 +356,7 @@ def _stamp(when: dt.datetime | None) -> tuple[int, int, int, int, int, int]:
     return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
 
-async def zip_of(user: User, batch_uuid: str) -> tuple[Batch, list[tuple[str, str]]]:
+async def zip_of(user: User, batch_uuid: str) -> tuple[Batch, list[tuple[str, str, tuple]]]:
     batch = await get_owned(user, batch_uuid)
     entries = zip_entries(await _rows(batch))
     if not entries:

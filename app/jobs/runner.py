@@ -74,7 +74,7 @@ class JobRunner(Renderer):
 
         try:
             # the full-size result is stored last: its appearing is what marks the job finished
-            outputs = [keys.thumb("result"), keys.sd, keys.result]
+            outputs = [keys.thumb("original"), keys.thumb("result"), keys.sd, keys.result]
             async with store.workspace([keys.original], outputs) as files:
                 meta = await self.pool.run(
                     "jobs",
@@ -85,6 +85,7 @@ class JobRunner(Renderer):
                     dst=str(files[keys.result]),
                     sd=str(files[keys.sd]),
                     thumb=str(files[keys.thumb("result")]),
+                    thumb_original=str(files[keys.thumb("original")]),
                     style=job.style,
                     params=params_of(job),
                     quality=s.default_output_quality,

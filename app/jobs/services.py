@@ -73,26 +73,23 @@ def safe_filename(name: str | None) -> str:
 
 
 async def create(
-    user: User, data: bytes, filename: str, style: str, params: dict, pool, batch: str | None = None
+    user: User, data: bytes, filename: str, style: str, params: dict, batch: str | None = None
 ) -> ImageJob:
-    """Store the upload, prove it decodes (in the pool), then insert the QUEUED row.
-    Any failure removes what was written: no half-made job."""
+    """Check the upload's headers, store it, then insert the QUEUED row. Any failure removes
+    what was written: no half-made job.
+
+    The pixels are decoded once, by the job (app/lib/tasks.py: render_job), which also writes the
+    original's thumbnail; a file whose headers pass but whose image data does not decode ends
+    as a FAILED job.
+    """
     fmt = check_upload(data, filename)
     job_uuid = str(uuid.uuid4())
     store = get_store()
     keys = JobKeys(job_uuid, "." + storage.EXT[fmt])
     try:
-        # the original and its thumbnail are stored when the probe succeeded, before the row exists
-        async with store.workspace([], [keys.original, keys.thumb("original")]) as files:
+        width, height = io.upright_size(data, get_settings().max_image_pixels)
+        async with store.workspace([], [keys.original]) as files:
             await anyio.to_thread.run_sync(io.write_atomic, files[keys.original], data)
-            size = await pool.run(
-                "preview",
-                "probe",
-                path=str(files[keys.original]),
-                max_pixels=get_settings().max_image_pixels,
-                thumb=str(files[keys.thumb("original")]),
-                thumb_side=THUMB_SIDE,
-            )
     except effects.EffectsError as exc:
         raise from_effects(exc) from None
     job = ImageJob(
@@ -103,8 +100,8 @@ async def create(
         style=style,
         params_json=json.dumps(params),
         status=JobStatus.QUEUED.value,
-        width=size["width"],
-        height=size["height"],
+        width=width,
+        height=height,
         original_bytes=len(data),
         batch=uuid.UUID(batch) if batch else None,
     )
@@ -201,3 +198,23 @@ async def is_hd_unlocked(job_id: int) -> bool:
 async def set_hd_unlocked(job_id: int, unlocked: bool) -> None:
     """The HD flag follows the job's payments; the payment service calls this inside its transaction."""
     await ImageJob.update({ImageJob.is_hd_unlocked: unlocked}).where(ImageJob.id == job_id)
+
+
+async def stats_rows(user: User) -> list[dict]:
+    """One row per job of `user` with what the dashboard counts (style, status, dates, sizes)."""
+    return await ImageJob.select(
+        ImageJob.style,
+        ImageJob.status,
+        ImageJob.created_at,
+        ImageJob.width,
+        ImageJob.height,
+        ImageJob.output_width,
+        ImageJob.output_height,
+        ImageJob.render_ms,
+        ImageJob.output_bytes,
+    ).where(ImageJob.user == user.id)
+
+
+async def count_for(user: User) -> int:
+    """How many pictures `user` has (the gallery's count)."""
+    return await ImageJob.count().where(ImageJob.user == user.id)

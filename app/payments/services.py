@@ -186,3 +186,9 @@ async def handle_webhook(payload: bytes, signature: str | None) -> dict:
             return {"received": True, "handled": False, "duplicate": True}
         raise
     return {"received": True, "handled": changed}
+
+
+async def succeeded_amounts(user: User) -> list[int]:
+    """The amounts (smallest currency unit) of `user`'s succeeded HD unlocks."""
+    rows = await Payment.select(Payment.amount).where((Payment.user == user.id) & (Payment.status == S.SUCCEEDED.value))
+    return [r["amount"] for r in rows]

@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
+from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -156,6 +157,8 @@ def create_app() -> Litestar:
         ],
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         lifespan=[lifespan],
+        # every page handler may answer htmx requests as such (request.htmx)
+        request_class=HTMXRequest,
         # the service objects made in `lifespan`, injected where a handler names them
         dependencies={
             "pool": Provide(provide_pool, sync_to_thread=False),

@@ -63,11 +63,11 @@ async def ensure_before_copy(job: ImageJob, pool) -> None:
     async with store.workspace([keys.original], [keys.thumb("before")]) as files:
         await pool.run(
             "preview",
-            "probe",
-            path=str(files[keys.original]),
+            "write_small",
+            src=str(files[keys.original]),
+            dst=str(files[keys.thumb("before")]),
+            side=s.sd_max_side,
             max_pixels=s.max_image_pixels,
-            thumb=str(files[keys.thumb("before")]),
-            thumb_side=s.sd_max_side,
         )
 
 

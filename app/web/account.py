@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import typing
+
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Response, Template
+from litestar import Controller, get, post
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Response
 
 from app.auth import services as auth
 from app.auth.deps import REFRESH_COOKIE, client_address
-from app.auth.schemas import Email, Password
-from app.auth.tables import RefreshToken, User
+from app.auth.schemas import Email, Name, Password
+from app.auth.tables import User
 from app.lib.errors import DomainError
 
-from .pages import LOGIN_REQUIRED, go, page
+from .pages import LOGIN_REQUIRED, PRIVATE, go, page
 from .session import auth_cookies, cleared_cookies, web_user
 
 
-def _check(kind, value) -> str | None:
-    """Validate one field with the API's own rules; a message for a person, or None."""
+def _meta(kind) -> msgspec.Meta:
+    return next(m for m in typing.get_args(kind)[1:] if isinstance(m, msgspec.Meta))
+
+
+def _check(kind, value: str) -> str | None:
+    """Validate one field with the API's own rules (app/auth/schemas.py); a message for a
+    person, or None. The limits in the messages are read from those rules."""
     try:
         msgspec.convert(value, kind)
         return None
     except msgspec.ValidationError:
-        return None if kind is not Email else "Enter an email address like name@example.com."
+        meta = _meta(kind)
+        if kind is Email:
+            return "Enter an email address like name@example.com."
+        if meta.min_length and len(value) < meta.min_length:
+            return f"Use at least {meta.min_length} characters."
+        return f"Keep it under {meta.max_length} characters."
+
+
+def password_hint() -> str:
+    return f"At least {_meta(Password).min_length} characters."
 
 
 def _safe_next(url: str | None) -> str:
@@ -33,24 +50,24 @@ class AccountPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(self, request: Request) -> Redirect:
-        return Redirect("/toonify" if await web_user(request) else "/login", status_code=303)
+    async def home(self, request: HTMXRequest) -> Redirect:
+        return Redirect("/toonify" if await web_user(request) else "/login", status_code=303, headers=PRIVATE)
 
     @get("/login")
-    async def login_page(self, request: Request, next: str | None = None) -> Template | Redirect:
+    async def login_page(self, request: HTMXRequest, next: str | None = None) -> HTMXTemplate | Redirect:
         if await web_user(request):
-            return Redirect(_safe_next(next), status_code=303)
+            return Redirect(_safe_next(next), status_code=303, headers=PRIVATE)
         return page(request, "login.html", next=_safe_next(next), errors={}, values={})
 
     @post("/login")
-    async def login_submit(self, request: Request) -> Template | Response:
+    async def login_submit(self, request: HTMXRequest) -> HTMXTemplate | Response:
         form = await request.form()
         email, password = form.get("email", "").strip(), form.get("password", "")
         errors = {}
         if not email:
             errors["email"] = "Enter your email address."
         if not password:
-            errors["password"] = "Enter your password."
+            errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
         if not errors:
             try:
                 user = await auth.login(email, password, client_address(request))
@@ -68,22 +85,24 @@ class AccountPages(Controller):
         )
 
     @get("/register")
-    async def register_page(self, request: Request) -> Template:
-        return page(request, "register.html", errors={}, values={})
+    async def register_page(self, request: HTMXRequest) -> HTMXTemplate | Redirect:
+        if await web_user(request):
+            return Redirect("/toonify", status_code=303, headers=PRIVATE)
+        return page(request, "register.html", errors={}, values={}, hint=password_hint())
 
     @post("/register")
-    async def register_submit(self, request: Request) -> Template | Response:
+    async def register_submit(self, request: HTMXRequest) -> HTMXTemplate | Response:
         form = await request.form()
         values = {k: form.get(k, "") for k in ("email", "full_name", "password", "confirm")}
         errors = {}
         if message := _check(Email, values["email"].strip()):
             errors["email"] = message
-        if len(values["password"]) < 8:
-            errors["password"] = "Use at least 8 characters."
+        if message := _check(Password, values["password"]):
+            errors["password"] = message
         elif values["password"] != values["confirm"]:
             errors["confirm"] = "The passwords do not match."
-        if len(values["full_name"]) > 200:
-            errors["full_name"] = "Keep your name under 200 characters."
+        if message := _check(Name, values["full_name"]):
+            errors["full_name"] = message
         if not errors:
             try:
                 user = await auth.register(values["email"], values["password"], values["full_name"])
@@ -92,32 +111,24 @@ class AccountPages(Controller):
             except DomainError as exc:
                 errors["email" if exc.code == "email_taken" else "form"] = exc.message
         values.pop("password"), values.pop("confirm")
-        return page(request, "_register_form.html", errors=errors, values=values)
+        return page(request, "_register_form.html", errors=errors, values=values, hint=password_hint())
 
     @post("/logout")
-    async def logout(self, request: Request) -> Response:
-        refresh = request.cookies.get(REFRESH_COOKIE)
-        if refresh:
-            try:
-                claims = auth.security.decode(refresh, "refresh")
-                await RefreshToken.update({RefreshToken.revoked: True}).where(RefreshToken.family == claims.get("fam"))
-            except DomainError:
-                pass
+    async def logout(self, request: HTMXRequest) -> Response:
+        await auth.revoke_refresh(request.cookies.get(REFRESH_COOKIE))
         return go(request, "/login", cleared_cookies())
 
     @get("/account", **LOGIN_REQUIRED)
-    async def account_page(self, request: Request, user: User) -> Template:
-        return page(request, "account.html", user=user, profile={}, password={})
+    async def account_page(self, request: HTMXRequest, user: User) -> HTMXTemplate:
+        return page(request, "account.html", user=user, profile={}, password={}, hint=password_hint())
 
     @post("/account/profile", **LOGIN_REQUIRED)
-    async def account_profile(self, request: Request, user: User) -> Template:
+    async def account_profile(self, request: HTMXRequest, user: User) -> HTMXTemplate:
         form = await request.form()
         name, email = form.get("full_name", "").strip(), form.get("email", "").strip()
         result = {}
-        if message := _check(Email, email):
+        if message := _check(Email, email) or _check(Name, name):
             result["error"] = message
-        elif len(name) > 200:
-            result["error"] = "Keep your name under 200 characters."
         else:
             try:
                 user = await auth.update_profile(user, name, email)
@@ -127,21 +138,23 @@ class AccountPages(Controller):
         return page(request, "_account_profile.html", user=user, profile=result)
 
     @post("/account/password", **LOGIN_REQUIRED)
-    async def account_password(self, request: Request, user: User) -> Template:
+    async def account_password(self, request: HTMXRequest, user: User) -> HTMXTemplate:
         form = await request.form()
         current, new, confirm = form.get("current_password", ""), form.get("new_password", ""), form.get("confirm", "")
         result, cookies = {}, []
-        if _check(Password, new) is not None or len(new) < 8:
-            result["error"] = "The new password needs at least 8 characters."
+        if message := _check(Password, new):
+            result["error"] = f"The new password: {message[0].lower()}{message[1:]}"
         elif new != confirm:
             result["error"] = "The new passwords do not match."
         else:
             try:
                 await auth.change_password(user, current, new)
-                user = await User.objects().where(User.id == user.id).first()
+                user = await auth.reload_user(user)
                 # every other session was signed out; keep this browser logged in
                 cookies = auth_cookies(await auth.issue_tokens(user))
                 result["ok"] = "Password changed. Other devices have been signed out."
             except DomainError as exc:
                 result["error"] = exc.message
-        return page(request, "_account_password.html", user=user, password=result, cookies=cookies)
+        return page(
+            request, "_account_password.html", user=user, password=result, cookies=cookies, hint=password_hint()
+        )

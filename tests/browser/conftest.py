@@ -18,7 +18,28 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_admin_off_the_event_loop():
+    """Servers made while a browser is open (a second parameter of a fixture) create their
+    PostgreSQL database with asyncio.run, which cannot run inside Playwright's event loop:
+    those calls run in a thread of their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tests.conftest as shared
+
+    original = shared._pg_admin
+
+    def in_a_thread(sql: str) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(original, sql).result()
+
+    shared._pg_admin = in_a_thread
+    yield
+    shared._pg_admin = original
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +61,44 @@ def page(browser, server):
     context.close()
 
 
+@pytest.fixture()
+def phone(browser, server):
+    """A phone-sized page with touch (390 x 844)."""
+    context = browser.new_context(
+        viewport=PHONE, base_url=server.url, accept_downloads=True, has_touch=True, is_mobile=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's violations on the page as it is now (every rule axe runs by default)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map(v => ({
+            id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+        }));
+    }""")
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    """No axe-core violations, and nothing wider than the screen (no sideways scrolling)."""
+    found = axe_violations(page)
+    assert not found, f"axe-core violations on {state}: {found}"
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"{state}: the page is {width[0]} px wide on a {width[1]} px screen"
+
+
 def shoot(page: Page, name: str, backend: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
+        # let resize observers (the studio's picture, the charts) lay out at the new size
+        page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
         page.screenshot(path=str(SHOTS / f"{name}-{label}-{backend}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
 

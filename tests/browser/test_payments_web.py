@@ -25,7 +25,9 @@ window.Stripe = function (publishableKey) {
         document.querySelector(sel).innerHTML = '<div class="fake-card">Card •••• 4242</div>'; } }; } };
     },
     confirmPayment: async function () {
-      return window.__decline ? { error: { message: "Your card was declined." } } : { paymentIntent: { status: "succeeded" } };
+      return window.__decline
+        ? { error: { message: "Your card was declined." } }
+        : { paymentIntent: { status: "succeeded" } };
     },
   };
 };
@@ -64,6 +66,8 @@ def test_unlock_hd_without_a_reload(paid_page, tmp_path):
     page.evaluate("window.__decline = true")
     page.click("#pay-submit")
     expect(page.locator("#pay-error")).to_have_text("Your card was declined.")
+    expect(page.locator("#unlock")).to_be_enabled()  # a declined card leaves every way to try again open
+    expect(page.locator("#pay-submit")).to_be_enabled()
 
     fake.confirm(pid)  # the card payment, made on Stripe's side
     page.evaluate("window.__decline = false")

@@ -183,3 +183,18 @@ def test_the_public_picture_is_hd_only_once_unlocked(paid):
         archive = zipfile.ZipFile(_io.BytesIO(pc.get(f"/batches/{batch['uuid']}/zip", headers=u["headers"]).content))
         (name,) = archive.namelist()
         assert max(io.decode(archive.read(name)).shape[:2]) == 1024  # locked: SD
+
+
+def test_share_views_are_counted_on_the_dashboard(server):
+    from tests.integration.test_pages import _logged_in
+
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        u = _logged_in(c)
+        headers = u["headers"]
+        job = finished(c, headers)
+        link = share(c, headers, job["uuid"]).json()
+        with httpx.Client(timeout=30) as stranger:
+            for _ in range(3):
+                assert stranger.get(link["url"]).status_code == 200
+        page = c.get("/dashboard").text
+        assert 'id="stat-share-views">3<' in page
