@@ -12,13 +12,13 @@ from litestar.response import Stream
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
-from app.jobs.runner import JobRunner
 from app.jobs.schemas import Job
 from app.lib.errors import DomainError
 from app.lib.inputs import read_form
 from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
+from app.render.base import Renderer
 from app.server import openapi
 
 from . import services
@@ -49,7 +49,7 @@ class BatchController(Controller):
             "parameters as JSON or a preset.",
         ),
     )
-    async def create_batch(self, request: Request, user: User, runner: JobRunner) -> BatchCreated:
+    async def create_batch(self, request: Request, user: User, runner: Renderer) -> BatchCreated:
         try:
             form = await read_form(request)
         except DomainError as exc:
@@ -78,5 +78,5 @@ class BatchController(Controller):
         )
 
     @post("/{batch_id:str}/jobs/{job_id:str}/retry", status_code=202, summary="Queue a failed photo again")
-    async def retry_job(self, user: User, batch_id: str, job_id: str, pool: Pool, runner: JobRunner) -> Job:
+    async def retry_job(self, user: User, batch_id: str, job_id: str, pool: Pool, runner: Renderer) -> Job:
         return jobs.to_schema(await services.retry(user, batch_id, job_id, pool, runner))
