@@ -225,6 +225,7 @@ def map_to_palette(
         part = cv2.LUT(enlarge(channel, shape), table)
         code = part if code is None else cv2.add(code, part, dst=code)
     del part
+    assert code is not None  # a BGR layer has three channels
     # np.take turns its indices into 64-bit integers: in bands of rows, that copy stays small
     labels = np.empty(code.shape, np.uint8)
     for y in range(0, code.shape[0], 256):

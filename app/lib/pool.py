@@ -10,8 +10,8 @@ fails its task with WorkerCrashed and is replaced; queued tasks carry on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import collections
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -211,7 +211,7 @@ class Pool:
             raise
 
     def pids(self) -> dict[str, list[int]]:
-        return {name: [w.process.pid for w in lane.workers] for name, lane in self.lanes.items()}
+        return {name: [w.process.pid or 0 for w in lane.workers] for name, lane in self.lanes.items()}
 
     def close(self) -> None:
         for lane in self.lanes.values():
