@@ -176,12 +176,13 @@ async def _refused_job(
     store = get_store()
     location = store.location(JobKeys(str(job_uuid), ".rejected").original)  # names nothing stored
     try:
-        fmt = jobs.check_upload(data, filename)
+        # kept when it is one of our formats by its content, damaged or not (a retry checks it again)
+        fmt = image_io.sniff(data)
         key = JobKeys(str(job_uuid), "." + storage.EXT[fmt]).original
         async with store.workspace([], [key]) as files:
             await anyio.to_thread.run_sync(image_io.write_atomic, files[key], data)
         location = store.location(key)
-    except (DomainError, effects.EffectsError):
+    except effects.EffectsError:
         pass
     job = ImageJob(
         uuid=job_uuid,
