@@ -27,7 +27,6 @@ from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
 from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
-
 from effects import io
 
 from .frames import error, pack
@@ -283,7 +282,9 @@ class PreviewSession:
         }.get(msg["type"])
         if handler is None:
             await self.fail(
-                "invalid_message", f"Unknown message type {msg['type']!r}: use open, source, render, commit or ping.", _seq(msg)
+                "invalid_message",
+                f"Unknown message type {msg['type']!r}: use open, source, render, commit or ping.",
+                _seq(msg),
             )
             return
         await handler(msg)
