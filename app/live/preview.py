@@ -71,6 +71,10 @@ class PreviewSession:
     async def fail(self, code: str, message: str, seq: int | None = None) -> None:
         await self.send_json(error(code, message, seq))
 
+    async def camera_fail(self, code: str, message: str, seq: int | None = None) -> None:
+        """An error about a camera frame: marked `"camera": true` so a client tells it apart."""
+        await self.send_json({**error(code, message, seq), "camera": True})
+
     async def run(self) -> None:
         renderer = asyncio.create_task(self.render_loop())
         try:
@@ -178,26 +182,26 @@ class PreviewSession:
         """A camera frame: 4-byte header length, JSON header {"type":"camera","seq",...}, image.
         Only the newest frame waits; one that arrives while another waits replaces it."""
         if len(data) < 4:
-            await self.fail("invalid_message", "A camera frame needs a 4-byte header length.")
+            await self.camera_fail("invalid_message", "A camera frame needs a 4-byte header length.")
             return
         (n,) = struct.unpack(">I", data[:4])
         if n > CAMERA_MAX_HEADER or 4 + n > len(data):
-            await self.fail("invalid_message", f"A camera frame's header must be at most {CAMERA_MAX_HEADER} bytes.")
+            await self.camera_fail("invalid_message", f"A camera frame's header must be at most {CAMERA_MAX_HEADER} bytes.")
             return
         try:
             header = parse_json(data[4 : 4 + n], "The camera frame's header")
         except DomainError as exc:
-            await self.fail("invalid_message", exc.message)
+            await self.camera_fail("invalid_message", exc.message)
             return
         if not isinstance(header, dict) or header.get("type") != "camera":
-            await self.fail("invalid_message", 'A camera frame\'s header must be {"type": "camera", "seq": ...}.')
+            await self.camera_fail("invalid_message", 'A camera frame\'s header must be {"type": "camera", "seq": ...}.')
             return
         seq = _seq(header)
         if seq is None:
-            await self.fail("invalid_message", 'A camera frame needs an integer "seq".')
+            await self.camera_fail("invalid_message", 'A camera frame needs an integer "seq".')
             return
         if self.last_camera_seq is not None and seq <= self.last_camera_seq:
-            await self.fail(
+            await self.camera_fail(
                 "invalid_message", f"Camera seq must increase: {seq} is not after {self.last_camera_seq}.", seq
             )
             return
@@ -205,16 +209,16 @@ class PreviewSession:
             style = effects.style_name(header.get("style"))
             params = effects.validate(style, header.get("params") or {})
         except effects.EffectsError as exc:
-            await self.fail("invalid_params", str(exc), seq)
+            await self.camera_fail("invalid_params", str(exc), seq)
             return
         image = data[4 + n :]
         if len(image) > CAMERA_MAX_BYTES:
-            await self.fail("image_too_large", f"A camera frame may be at most {CAMERA_MAX_BYTES // 1048576} MB.", seq)
+            await self.camera_fail("image_too_large", f"A camera frame may be at most {CAMERA_MAX_BYTES // 1048576} MB.", seq)
             return
         try:
             io.inspect(image, tasks.CAMERA_MAX_PIXELS)  # cheap: no pixel decoding
         except effects.InvalidImage as exc:
-            await self.fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", seq)
+            await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", seq)
             return
         self.last_camera_seq = seq
         reset = header.get("reset") is True or bool(self.camera_pending and self.camera_pending["reset"])
@@ -237,13 +241,13 @@ class PreviewSession:
                 reset=request["reset"],
             )
         except effects.InvalidImage as exc:
-            await self.fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", request["seq"])
+            await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", request["seq"])
             return True
         except effects.EffectsError as exc:
-            await self.fail("invalid_params", str(exc), request["seq"])
+            await self.camera_fail("invalid_params", str(exc), request["seq"])
             return True
         except WorkerCrashed:
-            await self.fail("internal", "The renderer restarted; the next frame will be shown.", request["seq"])
+            await self.camera_fail("internal", "The renderer restarted; the next frame will be shown.", request["seq"])
             return True
         header = {
             "type": "frame",
