@@ -186,7 +186,9 @@ class PreviewSession:
             return
         (n,) = struct.unpack(">I", data[:4])
         if n > CAMERA_MAX_HEADER or 4 + n > len(data):
-            await self.camera_fail("invalid_message", f"A camera frame's header must be at most {CAMERA_MAX_HEADER} bytes.")
+            await self.camera_fail(
+                "invalid_message", f"A camera frame's header must be at most {CAMERA_MAX_HEADER} bytes."
+            )
             return
         try:
             header = parse_json(data[4 : 4 + n], "The camera frame's header")
@@ -194,7 +196,9 @@ class PreviewSession:
             await self.camera_fail("invalid_message", exc.message)
             return
         if not isinstance(header, dict) or header.get("type") != "camera":
-            await self.camera_fail("invalid_message", 'A camera frame\'s header must be {"type": "camera", "seq": ...}.')
+            await self.camera_fail(
+                "invalid_message", 'A camera frame\'s header must be {"type": "camera", "seq": ...}.'
+            )
             return
         seq = _seq(header)
         if seq is None:
@@ -213,7 +217,9 @@ class PreviewSession:
             return
         image = data[4 + n :]
         if len(image) > CAMERA_MAX_BYTES:
-            await self.camera_fail("image_too_large", f"A camera frame may be at most {CAMERA_MAX_BYTES // 1048576} MB.", seq)
+            await self.camera_fail(
+                "image_too_large", f"A camera frame may be at most {CAMERA_MAX_BYTES // 1048576} MB.", seq
+            )
             return
         try:
             io.inspect(image, tasks.CAMERA_MAX_PIXELS)  # cheap: no pixel decoding

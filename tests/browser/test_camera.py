@@ -40,7 +40,8 @@ def shown(page: Page) -> tuple[int, str, str]:
         if (!img.src) return [0, '', ''];
         const bytes = await (await fetch(img.src)).arrayBuffer();
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-        return [Number(img.dataset.seq), img.dataset.style, Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')];
+        const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        return [Number(img.dataset.seq), img.dataset.style, hex];
     }""")
     )
 
