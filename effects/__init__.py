@@ -27,18 +27,18 @@ STYLES: tuple[str, ...] = tuple(_MODULES)
 
 __all__ = [
     "STYLES",
-    "apply",
-    "params",
-    "defaults",
-    "style_name",
-    "label",
-    "StyleModule",
-    "validate",
-    "Param",
     "EffectsError",
     "InvalidImage",
     "InvalidParams",
+    "Param",
+    "StyleModule",
     "UnknownStyle",
+    "apply",
+    "defaults",
+    "label",
+    "params",
+    "style_name",
+    "validate",
 ]
 
 

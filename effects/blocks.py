@@ -10,6 +10,7 @@ produced at the output resolution by thresholding or texturing the upsampled lay
 from __future__ import annotations
 
 import contextvars
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -93,6 +94,18 @@ def enlarge(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return cv2.resize(layer, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+_MEMO_LOCK = threading.Lock()
+
+
+class _Making:
+    """A layer one thread is making; others wait for it."""
+
+    __slots__ = ("done", "ok", "value")
+
+    def __init__(self) -> None:
+        self.done, self.ok, self.value = threading.Event(), False, None
+
+
 @dataclass(frozen=True)
 class Frame:
     """An image with its reference-size copies, built once per render.
@@ -107,7 +120,7 @@ class Frame:
     cache: dict | None = None
 
     @classmethod
-    def of(cls, image: np.ndarray, cache: dict | None = None) -> "Frame":
+    def of(cls, image: np.ndarray, cache: dict | None = None) -> Frame:
         if cache is not None and "frame" in cache:
             return cache["frame"]
         ref = shrink(image, REFERENCE_SIDE)
@@ -117,15 +130,42 @@ class Frame:
         return frame
 
     def memo(self, key: tuple, make):
-        """`make()`, remembered under `key` when the frame has a cache (layers are read-only)."""
+        """`make()`, remembered under `key` when the frame has a cache (layers are read-only).
+
+        Thread-safe: a layer another thread (a preview's look-ahead) is making is waited for,
+        not made twice.
+        """
         if self.cache is None:
             return make()
-        if key not in self.cache:
-            if len(self.cache) > 24:  # a long slider session: forget the oldest layers
-                for old in [k for k in self.cache if k != "frame"][:8]:
-                    del self.cache[old]
-            self.cache[key] = make()
-        return self.cache[key]
+        with _MEMO_LOCK:
+            layer = self.cache.pop(key, None)
+            mine = layer is None
+            if mine:
+                if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
+                    for old in [k for k in self.cache if k != "frame"][:8]:
+                        del self.cache[old]
+                layer = _Making()
+            self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
+        if not mine:
+            if not isinstance(layer, _Making):
+                return layer
+            if layer.done.wait(30) and layer.ok:
+                return layer.value
+            return make()  # its maker failed (or hangs): make it here, uncached
+        try:
+            value = make()
+        except BaseException:
+            with _MEMO_LOCK:
+                if self.cache.get(key) is layer:
+                    del self.cache[key]
+            layer.done.set()
+            raise
+        with _MEMO_LOCK:
+            if self.cache.get(key) is layer:
+                self.cache[key] = value
+        layer.value, layer.ok = value, True
+        layer.done.set()
+        return value
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -141,14 +181,14 @@ class Frame:
 
 def odd(n: float) -> int:
     """The nearest odd integer >= 1 (kernel sizes)."""
-    k = max(1, int(round(n)))
+    k = max(1, round(n))
     return k if k % 2 else k + 1
 
 
 def smooth_colors(work: np.ndarray, strength: float) -> np.ndarray:
     """Edge-preserving smoothing: `strength` (0..10) rounds of a bilateral filter."""
     out = work
-    rounds = int(round(strength))
+    rounds = round(strength)
     sigma_space = WORK_SIDE / REFERENCE_SIDE * 4.0 * max(work.shape[:2]) / WORK_SIDE
     for _ in range(rounds):
         out = cv2.bilateralFilter(out, 5, 30 + 4 * strength, max(1.0, sigma_space))
@@ -213,23 +253,49 @@ _BITS = 5  # color-cube resolution of the palette lookup (32 levels per channel)
 _CODES = [((np.arange(256, dtype=np.uint16) >> (8 - _BITS)) << (_BITS * i)).astype(np.uint16) for i in (2, 1, 0)]
 
 
-def map_to_palette(layer: np.ndarray, palette: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def map_to_palette(
+    layer: np.ndarray, palette: np.ndarray, shape: tuple[int, ...], ink: np.ndarray | None = None
+) -> np.ndarray:
     """Enlarge a smooth BGR `layer` to `shape` and replace each pixel by its nearest palette color.
 
     Region borders come out crisp at the output resolution. Each channel is enlarged on its
     own and coded through a 32x32x32 color cube that knows every cube cell's nearest color,
     so a 12 MP image costs a few table lookups per pixel instead of k distance computations.
+    `ink` (single channel, 255 = black, output size) is drawn on in the same pass (`darken`).
     """
+    nearest = _nearest_in_cube(np.ascontiguousarray(palette, np.uint8).tobytes())
+    code = None
+    for channel, table in zip(cv2.split(layer), _CODES, strict=True):  # one channel at a time: less memory
+        part = cv2.LUT(enlarge(channel, shape), table)
+        code = part if code is None else cv2.add(code, part, dst=code)
+    del part
+    assert code is not None  # a BGR layer has three channels
+    # np.take turns its indices into 64-bit integers: in bands of rows, that copy stays small
+    labels = np.empty(code.shape, np.uint8)
+    for y in range(0, code.shape[0], 256):
+        np.take(nearest, code[y : y + 256], out=labels[y : y + 256])
+    del code
+    channels = []
+    for c in range(3):
+        table = np.zeros(256, np.uint8)
+        table[: len(palette)] = palette[:, c]
+        channel = cv2.LUT(labels, table)
+        channels.append(channel if ink is None else cv2.subtract(channel, ink, dst=channel))
+    return cv2.merge(channels)
+
+
+@lru_cache(maxsize=64)
+def _nearest_in_cube(palette_bytes: bytes) -> np.ndarray:
+    """For every cell of the 32x32x32 color cube, the index of the nearest palette color."""
+    palette = np.frombuffer(palette_bytes, np.uint8).reshape(-1, 3).astype(np.float32)
     levels = 1 << _BITS
     centers = (np.arange(levels, dtype=np.float32) + 0.5) * (256 / levels)
-    cube = np.stack(np.meshgrid(centers, centers, centers, indexing="ij"), axis=-1).reshape(-1, 1, 3)
-    dist = ((cube - palette.reshape(1, -1, 3).astype(np.float32)) ** 2).sum(axis=2)
+    cube = np.stack(np.meshgrid(centers, centers, centers, indexing="ij"), axis=-1).reshape(-1, 3)
+    # |c - p|^2 = |c|^2 - 2 c.p + |p|^2; |c|^2 is the same for every p, so it drops out of argmin
+    dist = (palette * palette).sum(axis=1)[None, :] - 2.0 * (cube @ palette.T)
     nearest = np.argmin(dist, axis=1).astype(np.uint8)
-    b, g, r = (cv2.LUT(enlarge(c, shape), code) for c, code in zip(cv2.split(layer), _CODES))
-    labels = np.take(nearest, cv2.add(cv2.add(b, g), r))
-    table = np.zeros((256, 1, 3), np.uint8)
-    table[: len(palette), 0] = palette
-    return cv2.LUT(cv2.cvtColor(labels, cv2.COLOR_GRAY2BGR), table)
+    nearest.setflags(write=False)
+    return nearest
 
 
 def line_field(gray: np.ndarray, width: float, threshold: float) -> np.ndarray:
@@ -263,12 +329,55 @@ def crisp(field: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def darken(image: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """Draw single-channel `ink` (255 = black) onto a BGR image."""
-    return cv2.subtract(image, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))
+    return _banded(image, ink, lambda a, f, out: cv2.subtract(a, f, dst=out))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _noise(h: int, w: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).random((h, w), dtype=np.float32)
+
+
+class _Budget:
+    """A least-recently-used cache of read-only arrays bounded by their total size in bytes.
+
+    Textures of a 12 MP picture are 12 MB each and a preview's under 1 MB: a count-bounded cache
+    either thrashes on previews (a slider through many stroke lengths) or holds too much at 12 MP.
+    """
+
+    def __init__(self, budget: int):
+        self.budget, self.used = budget, 0
+        self.items: dict = {}
+        self.lock = threading.Lock()
+
+    def get(self, key, make):
+        with self.lock:
+            item = self.items.pop(key, None)
+            if item is not None:
+                self.items[key] = item  # most recently used last
+                return item
+        item = make()  # outside the lock: a preview's look-ahead thread may be making another
+        item.setflags(write=False)
+        with self.lock:
+            old = self.items.pop(key, None)
+            self.used += item.nbytes - (0 if old is None else old.nbytes)
+            while self.items and self.used > self.budget:
+                self.used -= self.items.pop(next(iter(self.items))).nbytes
+            self.items[key] = item
+        return item
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.used = 0
+
+
+_TEXTURES = _Budget(256 * 2**20)  # a job worker's textures for every style at two 12 MP sizes
+
+
+def cached(key: tuple, make) -> np.ndarray:
+    """`make()` kept (read-only) in the size-bounded texture cache under `key`: for layers that
+    depend only on the output size, like textures and what styles derive from them."""
+    return _TEXTURES.get(key, make)
 
 
 def texture(shape: tuple[int, ...], ref_cell: float, seed: int, streak: float = 0.0) -> np.ndarray:
@@ -278,57 +387,119 @@ def texture(shape: tuple[int, ...], ref_cell: float, seed: int, streak: float = 
     resolution; `streak` > 0 smears it diagonally over that many cells (hatching, bristles).
     Results are cached (read-only) because the same texture serves every render of a size.
     """
-    return _texture(tuple(shape[:2]), round(ref_cell, 3), seed, round(streak, 3))
+    # smears are odd-length kernels: stroke lengths 10 and 11 share one texture
+    key = ("texture", tuple(shape[:2]), round(ref_cell, 3), seed, float(odd(streak)) if streak > 0 else 0.0)
+    return _TEXTURES.get(key, lambda: _texture(*key[1:]))
 
 
-@lru_cache(maxsize=6)
+@lru_cache(maxsize=32)
+def _lattice(ref_cell: float, seed: int, streak: float) -> np.ndarray:
+    """The texture's square lattice (uint8), the same for every output size."""
+    cells = REFERENCE_SIDE / ref_cell
+    n = int(np.ceil(cells)) + 4
+    lattice = _noise(n, n, seed)
+    if streak > 0:
+        lattice = _smear(lattice, odd(streak))
+    mean, std = cv2.meanStdDev(lattice)
+    # (lattice - mean) * 0.2 / std + 0.5, times 255, truncated to uint8 in one pass
+    alpha = 0.2 / (float(std[0, 0]) + 1e-6) * 255.0
+    offset = (0.5 - float(mean[0, 0]) * alpha / 255.0) * 255.0 - 0.5  # -0.5: rounding instead of truncation
+    small = cv2.addWeighted(lattice, alpha, lattice, 0.0, offset, dtype=cv2.CV_8U)  # saturating
+    small.setflags(write=False)
+    return small
+
+
+def _smear(lattice: np.ndarray, k: int) -> np.ndarray:
+    """Mean over `k` cells along the anti-diagonal (reflected borders), as filter2D with a k x k
+    anti-diagonal kernel computes it, in O(1) per cell whatever k.
+
+    Shearing row y right by y turns anti-diagonals into columns; a vertical box filter sums them
+    and the inverse shear puts them back.
+    """
+    if k <= 11:  # filter2D's direct path is quicker for short kernels (it switches to a DFT above)
+        return cv2.filter2D(lattice, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
+    c = k // 2
+    padded = cv2.copyMakeBorder(lattice, c, c, c, c, cv2.BORDER_REFLECT)
+    rows, cols = padded.shape
+    width = cols + rows
+    sheared = np.zeros((rows, width), np.float32)
+    step = sheared.strides[0] + sheared.strides[1]
+    np.lib.stride_tricks.as_strided(sheared, (rows, cols), (step, sheared.strides[1]))[:] = padded
+    sums = cv2.boxFilter(sheared, -1, (1, k), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    h, w = lattice.shape
+    # out(y, x) = sums(y, x + y + 2c)
+    view = np.lib.stride_tricks.as_strided(
+        sums[:, 2 * c :], (h, w), (sums.strides[0] + sums.strides[1], sums.strides[1])
+    )
+    return np.ascontiguousarray(view)
+
+
 def _texture(shape, ref_cell, seed, streak):
     h, w = shape
     # One square lattice per texture, whatever the output size: `cells` lattice cells span the
     # longest side, and an exact affine map (no per-size rounding) samples it, so a preview's
     # texture is the full-size texture scaled down, cell for cell.
     cells = REFERENCE_SIDE / ref_cell
-    n = int(np.ceil(cells)) + 4
-    lattice = _noise(n, n, seed)
-    if streak > 0:
-        k = odd(streak)
-        lattice = cv2.filter2D(lattice, -1, np.eye(k, dtype=np.float32)[::-1] / k, borderType=cv2.BORDER_REFLECT)
-    lattice = (lattice - lattice.mean()) * (0.2 / (lattice.std() + 1e-6)) + 0.5
-    small = np.clip(lattice * 255.0, 0, 255).astype(np.uint8)
+    lattice = _lattice(ref_cell, seed, streak)
     s = cells / max(h, w)  # lattice cells per output pixel
     # cells smaller than a pixel are averaged, not point-sampled (which would alias into noise):
     # sample at an integer supersampling factor, then area-shrink
     k = max(1, int(np.ceil(s)))
     t = s / k
-    to_lattice = np.float32([[t, 0, 0.5 * t + 1.5], [0, t, 0.5 * t + 1.5]])  # sample centre -> lattice
-    out = cv2.warpAffine(
-        small, to_lattice, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
-    )
+    # sample centre x -> lattice t * (x + 0.5) + 1.5. A separable cubic resize by the exact
+    # factor 1/t maps x -> (x + 0.5) * t - 0.5 in its source, so it runs on the lattice from
+    # cell 2 on (about 4x cheaper than the equivalent warpAffine)
+    need = (int(np.ceil((w * k + 1) * t)) + 3, int(np.ceil((h * k + 1) * t)) + 3)
+    src = lattice[2 : 2 + need[1], 2 : 2 + need[0]]
+    if src.shape[0] < need[1] or src.shape[1] < need[0]:
+        pad = (max(0, need[1] - src.shape[0]), max(0, need[0] - src.shape[1]))
+        src = cv2.copyMakeBorder(src, 0, pad[0], 0, pad[1], cv2.BORDER_REFLECT)
+    out = cv2.resize(src, None, fx=1.0 / t, fy=1.0 / t, interpolation=cv2.INTER_CUBIC)[: h * k, : w * k]
     if k > 1:
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
-    out.setflags(write=False)
-    return out
+    return np.ascontiguousarray(out)
 
 
 def paper(shape: tuple[int, ...], amount: float, seed: int = 7) -> np.ndarray:
     """A paper-grain multiplier (uint8 HxW, 255 = no change); `amount` in 0..1."""
-    return _paper(tuple(shape[:2]), round(amount, 3), seed)
+    shape = tuple(shape[:2])
+    amount = round(amount, 3)
+    return _TEXTURES.get(("paper", shape, amount, seed), lambda: cv2.LUT(_grain(shape, seed), _paper_lut(amount)))
 
 
-@lru_cache(maxsize=4)
-def _paper(shape, amount, seed):
-    fine = texture(shape, 0.8, seed)
-    coarse = texture(shape, 5.0, seed + 1)
-    grain = cv2.addWeighted(fine, 0.6, coarse, 0.4, 0)
+def _grain(shape, seed):
+    def make():  # its two textures serve only the grain: not cached on their own
+        fine = _texture(shape, 0.8, seed, 0.0)
+        coarse = _texture(shape, 5.0, seed + 1, 0.0)
+        return cv2.addWeighted(fine, 0.6, coarse, 0.4, 0, dst=fine)
+
+    return _TEXTURES.get(("grain", shape, seed), make)
+
+
+@lru_cache(maxsize=64)
+def _paper_lut(amount: float) -> np.ndarray:
     # mostly white: only the grain's raised half shades the paper
-    out = cv2.LUT(grain, np.clip(255.0 - amount * 0.4 * np.maximum(np.arange(256) - 64, 0), 0, 255).astype(np.uint8))
-    out.setflags(write=False)
-    return out
+    return np.clip(255.0 - amount * 0.4 * np.maximum(np.arange(256) - 64, 0), 0, 255).astype(np.uint8)
 
 
 def multiply(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """Multiply a BGR image by a single-channel uint8 factor (255 = 1.0)."""
-    return cv2.multiply(image, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGR), scale=1.0 / 255.0)
+    return _banded(image, factor, lambda a, f, out: cv2.multiply(a, f, dst=out, scale=1.0 / 255.0))
+
+
+_BAND = 256  # rows per band: a 3-channel copy of a band of a single-channel layer stays small
+
+
+def _banded(image: np.ndarray, single: np.ndarray, op) -> np.ndarray:
+    """`op(image, single as BGR, out)` in bands of rows: the 3-channel copy of `single` that
+    OpenCV's arithmetic needs is made one band at a time instead of for the whole picture."""
+    if image.shape[0] <= _BAND:
+        return op(image, cv2.cvtColor(single, cv2.COLOR_GRAY2BGR), None)
+    out = np.empty_like(image)
+    for y in range(0, image.shape[0], _BAND):
+        band = slice(y, y + _BAND)
+        op(image[band], cv2.cvtColor(single[band], cv2.COLOR_GRAY2BGR), out[band])
+    return out
 
 
 def saturate(image: np.ndarray, amount: float) -> np.ndarray:

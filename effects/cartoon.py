@@ -20,16 +20,24 @@ SPEC = (
 )
 
 
-def render(frame: blocks.Frame, p: dict, progress) -> "cv2.Mat":
+def render(frame: blocks.Frame, p: dict, progress) -> cv2.Mat:
     smooth = frame.memo(("smooth", p["smoothness"]), lambda: blocks.smooth_colors(frame.work, p["smoothness"]))
     palette = frame.memo(("palette", p["smoothness"], p["colors"]), lambda: blocks.kmeans_palette(smooth, p["colors"]))
     palette = blocks.saturate(palette.reshape(-1, 1, 3), p["saturation"]).reshape(-1, 3)
     progress(0.3, smooth)
-    flat = blocks.map_to_palette(smooth, palette, frame.shape)
-    progress(0.7, flat)
-    if p["line_width"] <= 0:
-        return flat
-    # outlines follow the smoothed picture, so they trace regions rather than texture
-    gray = cv2.cvtColor(blocks.enlarge(smooth, frame.ref.shape), cv2.COLOR_BGR2GRAY)
-    field = blocks.line_field(gray, frame.px(p["line_width"], frame.ref), p["line_threshold"])
-    return blocks.darken(flat, blocks.crisp(field, frame.shape))
+    ink = None
+    if p["line_width"] > 0:
+        # outlines follow the smoothed picture, so they trace regions rather than texture
+        field = frame.memo(
+            ("lines", p["smoothness"], p["line_width"], p["line_threshold"]),
+            lambda: blocks.line_field(
+                cv2.cvtColor(blocks.enlarge(smooth, frame.ref.shape), cv2.COLOR_BGR2GRAY),
+                frame.px(p["line_width"], frame.ref),
+                p["line_threshold"],
+            ),
+        )
+        ink = blocks.crisp(field, frame.shape)
+    # palette colors and outlines are drawn in one pass over the output
+    out = blocks.map_to_palette(smooth, palette, frame.shape, ink)
+    progress(0.7, out)
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -23,21 +25,29 @@ PAPER = (244, 248, 250)  # BGR
 
 def render(frame: blocks.Frame, p: dict, progress) -> np.ndarray:
     color = blocks.saturate(frame.memo(("smooth", 2), lambda: blocks.smooth_colors(frame.work, 2)), p["saturation"])
-    color = blocks.enlarge(color, frame.shape)
     progress(0.3, color)
     lines = sketch.graphite(frame, {"pencil_size": p["pencil_size"], "darkness": 2.0, "shading": 0.0})
     strokes = blocks.texture(frame.shape, 0.9, seed=11, streak=p["stroke_length"])
     # pencil coverage: where the stroke texture rises above a level set by `coverage`
-    level = 255 * (1 - p["coverage"])
-    ramp = np.clip((np.arange(256) - level + 40) * 3.0, 0, 255).astype(np.uint8)
-    cover = cv2.LUT(strokes, ramp)
-    # out = paper - (paper - color) * cover, with the constant paper folded into lookup tables
-    gap = cv2.LUT(color, _FROM_PAPER)
-    out = cv2.LUT(blocks.multiply(gap, cover), _FROM_PAPER)
-    progress(0.7, out)
+    cover = cv2.LUT(strokes, _coverage_ramp(p["coverage"]))
     # outlines and paper grain are both single-channel multipliers: combine them first
-    shade = cv2.multiply(lines, blocks.paper(frame.shape, p["paper"]), scale=1 / 255)
-    return blocks.multiply(out, shade)
+    shade = cv2.multiply(lines, blocks.paper(frame.shape, p["paper"]), dst=lines, scale=1 / 255)
+    progress(0.7, None)
+    # per channel c: out = (paper - (paper - color) * cover) * shade, single-channel passes only
+    # (a 3-channel lookup or multiply costs several times a single-channel one)
+    channels = []
+    for c, small in enumerate(cv2.split(color)):
+        gap = cv2.LUT(blocks.enlarge(small, frame.shape), _FROM_PAPER_C[c])
+        gap = cv2.multiply(gap, cover, dst=gap, scale=1 / 255)
+        out = cv2.LUT(gap, _FROM_PAPER_C[c], dst=gap)
+        channels.append(cv2.multiply(out, shade, dst=out, scale=1 / 255))
+    return cv2.merge(channels)
+
+
+@lru_cache(maxsize=64)
+def _coverage_ramp(coverage: float) -> np.ndarray:
+    level = 255 * (1 - coverage)
+    return np.clip((np.arange(256) - level + 40) * 3.0, 0, 255).astype(np.uint8)
 
 
 # paper - v per channel: used both to measure the gap to the paper and to come back from it
@@ -46,3 +56,4 @@ _FROM_PAPER = (
     .astype(np.uint8)
     .reshape(256, 1, 3)
 )
+_FROM_PAPER_C = [np.ascontiguousarray(_FROM_PAPER[:, 0, c]) for c in range(3)]

@@ -7,10 +7,12 @@ import os
 import pathlib
 import struct
 import tempfile
+import zlib
 
 import cv2
 import numpy as np
 
+from . import blocks
 from .blocks import MIN_SIDE, as_bgr8
 from .errors import InvalidImage
 
@@ -79,6 +81,36 @@ def _webp_size(data: bytes) -> tuple[int, int]:
     raise ValueError
 
 
+def _check_jpeg_segments(data: bytes) -> None:
+    """Walk the JPEG's marker segments up to the first scan and check the ones a decoder relies on
+    (frame and scan headers), so a damaged header is refused without decoding any pixels."""
+    i, frame = 2, False
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            raise InvalidImage("the JPEG file is corrupt (a header segment is damaged)")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # segments without a length
+            i += 2
+            continue
+        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        body = data[i + 4 : i + 2 + length]
+        if length < 2 or len(body) != length - 2:
+            raise InvalidImage("the JPEG file is corrupt (a header segment has a wrong length)")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if length < 8 or body[5] not in (1, 3, 4) or length != 8 + 3 * body[5]:
+                raise InvalidImage("the JPEG file is corrupt (its frame header is damaged)")
+            frame = True
+        elif marker == 0xDA:  # the first scan: entropy-coded data follows
+            if not frame or length < 6 or not 1 <= body[0] <= 4 or length != 6 + 2 * body[0]:
+                raise InvalidImage("the JPEG file is corrupt (its scan header is damaged)")
+            return
+        i += 2 + length
+    raise InvalidImage("the JPEG file is corrupt (it has no image data)")
+
+
 def check_complete(data: bytes, fmt: str) -> None:
     """Raise InvalidImage if the file was cut short (decoders silently grey-fill the rest)."""
     if fmt == "jpeg":
@@ -110,7 +142,29 @@ def inspect(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
             "image_too_large",
         )
     check_complete(data, fmt)
+    if fmt == "jpeg":
+        _check_jpeg_segments(data)
+    elif fmt == "png":
+        _check_png_chunks(data)
     return fmt
+
+
+def _check_png_chunks(data: bytes) -> None:
+    """Walk the PNG's chunks up to IEND and check each CRC (zlib's crc32 runs at GB/s): a
+    damaged PNG is refused here, at upload, instead of failing later in its job."""
+    i = 8
+    while i + 12 <= len(data):
+        length = struct.unpack(">I", data[i : i + 4])[0]
+        kind = data[i + 4 : i + 8]
+        end = i + 8 + length
+        if end + 4 > len(data):
+            raise InvalidImage("the PNG file is truncated or corrupt (a chunk runs past its end)")
+        if zlib.crc32(data[i + 4 : end]) & 0xFFFFFFFF != struct.unpack(">I", data[end : end + 4])[0]:
+            raise InvalidImage(f"the PNG file is corrupt (its {kind.decode('latin-1')!r} chunk fails its checksum)")
+        if kind == b"IEND":
+            return
+        i = end + 4
+    raise InvalidImage("the PNG file is truncated or corrupt (it has no end marker)")
 
 
 def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -123,6 +177,97 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     if image is None:
         raise InvalidImage(f"the {fmt.upper()} file is corrupt and cannot be decoded")
     return as_bgr8(image)
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1-8) of JPEG bytes; 1 (upright) when there is none or it is unreadable."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker in (0xDA, 0xD9):  # image data: no EXIF after this point
+            break
+        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        if marker == 0xE1 and data[i + 4 : i + 10] == b"Exif\0\0":
+            return _tiff_orientation(data[i + 10 : i + 2 + length])
+        i += 2 + length
+    return 1
+
+
+def _tiff_orientation(tiff: bytes) -> int:
+    try:
+        order = {b"II": "<", b"MM": ">"}[tiff[:2]]
+        (ifd,) = struct.unpack(order + "I", tiff[4:8])
+        (count,) = struct.unpack(order + "H", tiff[ifd : ifd + 2])
+        for k in range(count):
+            entry = tiff[ifd + 2 + 12 * k : ifd + 14 + 12 * k]
+            tag, kind = struct.unpack(order + "HH", entry[:4])
+            if tag == 0x0112 and kind == 3:  # Orientation, SHORT
+                (value,) = struct.unpack(order + "H", entry[8:10])
+                return value if 1 <= value <= 8 else 1
+    except (KeyError, struct.error):
+        pass
+    return 1
+
+
+def orient(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn an image stored with EXIF `orientation` upright (what IMREAD_COLOR does for JPEGs)."""
+    if orientation in (2, 3, 4):
+        return cv2.flip(image, {2: 1, 3: -1, 4: 0}[orientation])
+    if orientation == 5:
+        return cv2.transpose(image)
+    if orientation == 6:
+        return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 7:
+        return cv2.flip(cv2.transpose(image), -1)
+    if orientation == 8:
+        return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return image
+
+
+def upright_size(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of the picture as `decode` returns it, from the headers alone (`inspect` runs
+    first): JPEG orientations 5-8 swap the stored sides."""
+    fmt = inspect(data, max_pixels)
+    w, h = header_size(data, fmt)
+    if fmt == "jpeg" and exif_orientation(data) >= 5:
+        return h, w
+    return w, h
+
+
+_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
+def decode_reduced(data: bytes, side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, tuple[int, int]]:
+    """Decode to an upright image whose longest side is at most `side`, cheaply.
+
+    JPEGs are decoded with libjpeg's DCT scaling (1/2, 1/4 or 1/8: the largest factor that still
+    leaves at least `side` px), so a 12 MP photo never exists at full size; what is left (less
+    than 2x) is a bilinear resize. EXIF orientation is applied here, from the file's own EXIF, whatever the OpenCV
+    version does for reduced reads. Returns (image, (full width, full height) upright).
+    """
+    fmt = inspect(data, max_pixels)
+    w, h = header_size(data, fmt)
+    longest = max(w, h)
+    if fmt != "jpeg" or longest < 2 * side:
+        image = decode(data, max_pixels)
+        return blocks.shrink(image, side), (image.shape[1], image.shape[0])
+    scale = max(k for k in _REDUCED if -(-longest // k) >= side)
+    raw = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED[scale] | cv2.IMREAD_IGNORE_ORIENTATION)
+    if raw is None:
+        raise InvalidImage("the JPEG file is corrupt and cannot be decoded")
+    orientation = exif_orientation(data)
+    image = orient(as_bgr8(raw), orientation)
+    full = (h, w) if orientation >= 5 else (w, h)
+    # the size a downscale of the full decode would have, to the pixel
+    f = side / longest
+    size = (max(1, round(full[0] * f)), max(1, round(full[1] * f)))
+    if max(image.shape[:2]) >= 2 * side:  # beyond what 1/8 scaling reaches (over 16k px)
+        image = blocks.shrink(image, side)
+    if (image.shape[1], image.shape[0]) != size:
+        # what is left is a factor below 2, where bilinear samples average 2x2 pixels like an
+        # area filter does, at a tenth of its cost
+        image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return image, full
 
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -57,13 +57,21 @@ def _print(frame: blocks.Frame, p: dict, palette: str) -> np.ndarray:
     if p["halftone"]:
         screen = _screen(frame.shape, round(frame.full_px(p["dot_size"]), 2), 200 // p["levels"])
         tone = cv2.add(cv2.subtract(tone, 100 // p["levels"]), screen)
-    out = cv2.LUT(cv2.cvtColor(tone, cv2.COLOR_GRAY2BGR), _ink_table(palette, p["levels"]))
+    ink = None
     if p["line_width"] > 0:
-        gray = cv2.cvtColor(frame.ref, cv2.COLOR_BGR2GRAY)
-        out = blocks.darken(
-            out, blocks.crisp(blocks.line_field(gray, frame.px(p["line_width"], frame.ref), 0.55), frame.shape)
+        field = frame.memo(
+            ("pop-lines", p["line_width"]),
+            lambda: blocks.line_field(
+                cv2.cvtColor(frame.ref, cv2.COLOR_BGR2GRAY), frame.px(p["line_width"], frame.ref), 0.55
+            ),
         )
-    return out
+        ink = blocks.crisp(field, frame.shape)
+    # one single-channel lookup per ink channel, outlines subtracted in the same pass
+    channels = []
+    for table in _ink_tables(palette, p["levels"]):
+        channel = cv2.LUT(tone, table)
+        channels.append(channel if ink is None else cv2.subtract(channel, ink, dst=channel))
+    return cv2.merge(channels)
 
 
 @lru_cache(maxsize=16)
@@ -72,6 +80,12 @@ def _ink_table(palette: str, levels: int) -> np.ndarray:
     picks = np.linspace(0, len(inks) - 1, levels).round().astype(int)
     index = np.minimum(np.arange(256) * levels // 256, levels - 1)
     return np.array([inks[picks[i]] for i in index], np.uint8).reshape(256, 1, 3)
+
+
+@lru_cache(maxsize=16)
+def _ink_tables(palette: str, levels: int) -> tuple[np.ndarray, ...]:
+    table = _ink_table(palette, levels)
+    return tuple(np.ascontiguousarray(table[:, 0, c]) for c in range(3))
 
 
 @lru_cache(maxsize=4)

@@ -54,4 +54,4 @@ def discover(package: str = __package__) -> dict[str, StyleModule]:
         if _is_style(module):
             found[info.name] = module
     ordered = sorted(found.items(), key=lambda kv: (getattr(kv[1], "ORDER", 100), kv[0]))
-    return {name: module for name, module in ordered}  # type: ignore[misc]
+    return {name: module for name, module in ordered}

@@ -37,9 +37,10 @@ class Param(msgspec.Struct, frozen=True):
                 return value
             raise InvalidParams(f"{self.name} must be true or false, not {value!r}", self.name)
         if self.type == "choice":
-            if isinstance(value, str) and value.lower() in self.choices:
+            choices = self.choices or ()
+            if isinstance(value, str) and value.lower() in choices:
                 return value.lower()
-            allowed = ", ".join(self.choices)
+            allowed = ", ".join(choices)
             raise InvalidParams(f"{self.name} must be one of {allowed}, not {value!r}", self.name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise InvalidParams(

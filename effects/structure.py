@@ -167,7 +167,7 @@ def anisotropic_kuwahara(
     return np.clip(bgr * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-_TO_YUV = np.float32([LUMA, [0.5, -0.331, -0.169], [-0.081, -0.419, 0.5]])  # rows: Y, U, V from B, G, R
+_TO_YUV = np.array([LUMA, [0.5, -0.331, -0.169], [-0.081, -0.419, 0.5]], np.float32)  # rows: Y, U, V from B, G, R
 _FROM_YUV = np.linalg.inv(_TO_YUV).astype(np.float32)
 
 

@@ -43,7 +43,7 @@ class FakeStripe:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def start(self) -> "FakeStripe":
+    def start(self) -> FakeStripe:
         self.thread.start()
         return self
 

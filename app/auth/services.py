@@ -148,7 +148,7 @@ async def revoke_refresh(token: str | None) -> None:
         return
     try:
         claims = security.decode(token, "refresh")
-    except ApiError:
+    except DomainError:
         return
     try:
         family = uuid.UUID(str(claims.get("fam")))

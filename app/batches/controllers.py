@@ -9,13 +9,14 @@ from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import Stream
 
-import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
+from app.jobs.runner import JobRunner
 from app.jobs.schemas import Job
 from app.lib.errors import DomainError
 from app.lib.inputs import read_form
+from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 from app.server import openapi
@@ -40,24 +41,15 @@ class BatchController(Controller):
         summary="Upload several photos in one style (multipart: files (repeated), style, params JSON or preset)",
         operation_class=openapi.body(
             {
-                "multipart/form-data": openapi.form(
-                    {
-                        "files": Schema(type=OpenAPIType.ARRAY, items=openapi.BINARY),
-                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
-                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
-                        "preset": Schema(
-                            type=OpenAPIType.STRING,
-                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
-                        ),
-                    },
-                    required=["files"],
+                "multipart/form-data": openapi.render_form(
+                    {"files": Schema(type=OpenAPIType.ARRAY, items=openapi.BINARY)}, ["files"]
                 )
             },
             "The photos (one `files` part each, up to TOONIFY_BATCH_MAX_PHOTOS), the style, and its "
             "parameters as JSON or a preset.",
         ),
     )
-    async def create_batch(self, request: Request, user: User) -> BatchCreated:
+    async def create_batch(self, request: Request, user: User, runner: JobRunner) -> BatchCreated:
         try:
             form = await read_form(request)
         except DomainError as exc:
@@ -69,8 +61,7 @@ class BatchController(Controller):
         files = [f for f in form.getall("files") if isinstance(f, UploadFile)] if "files" in form else []
         services.check_limits(files)
         style, params, preset = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
-        state = request.app.state
-        return await services.create(user, files, style, params, preset, state.pool, state.runner)
+        return await services.create(user, files, style, params, preset, runner)
 
     @get("/{batch_id:str}", summary="A batch: status, counts and every job")
     async def get_batch(self, user: User, batch_id: str) -> Batch:
@@ -87,6 +78,5 @@ class BatchController(Controller):
         )
 
     @post("/{batch_id:str}/jobs/{job_id:str}/retry", status_code=202, summary="Queue a failed photo again")
-    async def retry_job(self, request: Request, user: User, batch_id: str, job_id: str) -> Job:
-        state = request.app.state
-        return jobs.to_schema(await services.retry(user, batch_id, job_id, state.pool, state.runner))
+    async def retry_job(self, user: User, batch_id: str, job_id: str, pool: Pool, runner: JobRunner) -> Job:
+        return jobs.to_schema(await services.retry(user, batch_id, job_id, pool, runner))

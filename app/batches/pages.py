@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import Provide
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 import effects
@@ -23,7 +24,7 @@ class BatchPages(Controller):
     exception_handlers = {LoginRequired: to_login}
 
     @get("/batch")
-    async def new_batch_page(self, request: Request, user: User) -> Template:
+    async def new_batch_page(self, request: HTMXRequest, user: User) -> Template:
         s = get_settings()
         return page(
             request,
@@ -34,7 +35,7 @@ class BatchPages(Controller):
         )
 
     @get("/batch/{batch_id:str}")
-    async def batch_page(self, request: Request, user: User, batch_id: str) -> Template:
+    async def batch_page(self, request: HTMXRequest, user: User, batch_id: str) -> Template:
         try:
             batch = await services.to_schema(await services.get_owned(user, batch_id))
         except DomainError:

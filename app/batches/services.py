@@ -196,7 +196,7 @@ async def _refused_job(
 
 
 async def create(
-    user: User, files: list[UploadFile], style: str, params: dict, preset: str | None, pool, runner
+    user: User, files: list[UploadFile], style: str, params: dict, preset: str | None, runner
 ) -> BatchCreated:
     check_limits(files)
     batch = await _open_batch(user, style, params, preset, len(files))
@@ -212,7 +212,7 @@ async def create(
                 continue
             data = await upload.read()
             try:
-                job = await jobs.create(user, data, upload.filename, style, params, pool, batch=str(batch.uuid))
+                job = await jobs.create(user, data, upload.filename, style, params, batch=str(batch.uuid))
             except DomainError as exc:
                 job = await _refused_job(user, batch, data, upload.filename, style, params, exc.message, size)
             else:
@@ -254,11 +254,11 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
     try:
         size = await pool.run(
             "preview",
-            "probe",
-            path=job.original_path,
+            "write_small",
+            src=job.original_path,
+            dst=str(storage.thumb_path(str(job.uuid), "original")),
+            side=jobs.THUMB_SIDE,
             max_pixels=s.max_image_pixels,
-            thumb=str(storage.thumb_path(str(job.uuid), "original")),
-            thumb_side=jobs.THUMB_SIDE,
         )
     except effects.EffectsError as exc:
         raise from_effects(exc) from None

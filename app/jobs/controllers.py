@@ -6,17 +6,13 @@ import pathlib
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
-from litestar.openapi.spec import Schema
-from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import File
 
-import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
 from app.lib.errors import DomainError, bad_request
 from app.lib.inputs import PageNumber, PerPage, read_form, upload_of
-from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 from app.server import openapi
@@ -43,29 +39,16 @@ class ImageController(Controller):
         request_max_body_size=UPLOAD_BODY_LIMIT,
         summary="Upload a photo and render it (multipart: file, style, and params as JSON or a preset)",
         operation_class=openapi.body(
-            {
-                "multipart/form-data": openapi.form(
-                    {
-                        "file": openapi.BINARY,
-                        "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
-                        "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
-                        "preset": Schema(
-                            type=OpenAPIType.STRING,
-                            description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
-                        ),
-                    },
-                    required=["file"],
-                )
-            },
+            {"multipart/form-data": openapi.render_form({"file": openapi.BINARY}, ["file"])},
             "The photo (JPEG, PNG or WebP), the style, and its parameters as JSON or a preset.",
         ),
     )
-    async def create_job(self, request: Request, user: User, pool: Pool, runner: JobRunner) -> Job:
+    async def create_job(self, request: Request, user: User, runner: JobRunner) -> Job:
         form = await read_form(request)
         upload = upload_of(form, "file")
         style, params, _ = await presets.choose(user, form.get("style"), form.get("params"), form.get("preset"))
         data = await upload.read()
-        job = await services.create(user, data, upload.filename, style, params, pool)
+        job = await services.create(user, data, upload.filename, style, params)
         runner.submit(str(job.uuid))
         return services.to_schema(job)
 

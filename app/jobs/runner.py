@@ -76,6 +76,7 @@ class JobRunner:
                 dst=str(out),
                 sd=str(storage.sd_path(job_uuid, job.original_path)),
                 thumb=str(storage.thumb_path(job_uuid, "result")),
+                thumb_original=str(storage.thumb_path(job_uuid, "original")),
                 style=job.style,
                 params=params_of(job),
                 quality=s.default_output_quality,

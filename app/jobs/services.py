@@ -72,24 +72,22 @@ def safe_filename(name: str | None) -> str:
 
 
 async def create(
-    user: User, data: bytes, filename: str, style: str, params: dict, pool, batch: str | None = None
+    user: User, data: bytes, filename: str, style: str, params: dict, batch: str | None = None
 ) -> ImageJob:
-    """Store the upload, prove it decodes (in the pool), then insert the QUEUED row.
-    Any failure removes what was written: no half-made job."""
+    """Check the upload's headers, store it, then insert the QUEUED row. Any failure removes
+    what was written: no half-made job.
+
+    The pixels are decoded once, by the job (app/lib/tasks.py: render_job), which also writes the
+    original's thumbnail; a file whose headers pass but whose image data does not decode ends
+    as a FAILED job.
+    """
     fmt = check_upload(data, filename)
     job_uuid = str(uuid.uuid4())
     path = storage.original_path(job_uuid, fmt)
     paths = storage.all_paths(job_uuid, str(path))
     try:
+        width, height = io.upright_size(data, get_settings().max_image_pixels)
         await anyio.to_thread.run_sync(io.write_atomic, path, data)
-        size = await pool.run(
-            "preview",
-            "probe",
-            path=str(path),
-            max_pixels=get_settings().max_image_pixels,
-            thumb=str(storage.thumb_path(job_uuid, "original")),
-            thumb_side=THUMB_SIDE,
-        )
         job = ImageJob(
             uuid=uuid.UUID(job_uuid),
             user=user.id,
@@ -98,8 +96,8 @@ async def create(
             style=style,
             params_json=json.dumps(params),
             status=JobStatus.QUEUED.value,
-            width=size["width"],
-            height=size["height"],
+            width=width,
+            height=height,
             original_bytes=len(data),
             batch=uuid.UUID(batch) if batch else None,
         )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import effects
 
@@ -46,7 +48,7 @@ class Task:
 
 
 class Worker:
-    def __init__(self, lane: "Lane"):
+    def __init__(self, lane: Lane):
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
@@ -78,10 +80,8 @@ class Worker:
 
     def stop(self) -> None:
         self.alive = False
-        try:
+        with contextlib.suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
@@ -104,10 +104,9 @@ class Lane:
         self._dispatch()
 
     def cancel(self, task: Task) -> None:
-        try:
+        # a task already running finishes and its result is dropped
+        with contextlib.suppress(ValueError):
             self.pending.remove(task)
-        except ValueError:
-            pass  # already running: it finishes and its result is dropped
 
     def _dispatch(self) -> None:
         while self.pending:
@@ -212,7 +211,7 @@ class Pool:
             raise
 
     def pids(self) -> dict[str, list[int]]:
-        return {name: [w.process.pid for w in lane.workers] for name, lane in self.lanes.items()}
+        return {name: [w.process.pid or 0 for w in lane.workers] for name, lane in self.lanes.items()}
 
     def close(self) -> None:
         for lane in self.lanes.values():

@@ -9,7 +9,6 @@ import anyio
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from effects import io
 from app.jobs import services as jobs
 from app.jobs.events import JobEvents
 from app.jobs.runner import status_event
@@ -17,6 +16,7 @@ from app.jobs.tables import JobStatus
 from app.lib import storage
 from app.lib.errors import DomainError
 from app.lib.settings import get_settings
+from effects import io
 
 from .frames import error, pack
 from .handshake import CLOSE_NOT_FOUND, authenticate

@@ -340,7 +340,7 @@ class PreviewSession:
             return
         try:
             data = await anyio.to_thread.run_sync(self.source_path.read_bytes)
-            job = await jobs.create(self.user, data, self.source_name, request["style"], request["params"], self.pool)
+            job = await jobs.create(self.user, data, self.source_name, request["style"], request["params"])
         except DomainError as exc:
             await self.fail(exc.ws_code, exc.message, seq)
             return

@@ -93,3 +93,22 @@ def document_errors(schema: OpenAPI) -> OpenAPI:
                     content={"application/json": OpenAPIMediaType(schema=_ERROR)},
                 )
     return schema
+
+
+def render_form(files: dict[str, Schema], required: list[str]) -> Schema:
+    """A multipart upload of photos with the render settings every upload takes: the style,
+    and its parameters as JSON or a preset (one description for /images/transform and /batches)."""
+    import effects
+
+    return form(
+        {
+            **files,
+            "style": Schema(type=OpenAPIType.STRING, enum=list(effects.STYLES)),
+            "params": Schema(type=OpenAPIType.STRING, description='JSON object, e.g. {"colors": 8}'),
+            "preset": Schema(
+                type=OpenAPIType.STRING,
+                description="Instead of params: a preset's uuid, or its name (GET /presets?style=...)",
+            ),
+        },
+        required,
+    )

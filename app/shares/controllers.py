@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import Provide
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import File, Response, Template
 
 import effects
 from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.lib import storage
+from app.lib.pool import Pool
 from app.server import openapi
 from app.web.pages import page
 
@@ -20,7 +22,7 @@ from .schemas import ShareCreate, ShareOut
 PUBLIC_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-cache"}
 
 
-def _base(request: Request) -> str:
+def _base(request: HTMXRequest) -> str:
     return str(request.base_url).rstrip("/")
 
 
@@ -31,13 +33,13 @@ class ShareController(Controller):
 
     @post("/images/{job_id:str}/share", status_code=201, summary="Create a public link to a finished picture")
     async def create_share(
-        self, request: Request, user: User, job_id: str, data: ShareCreate | None = None
+        self, request: HTMXRequest, user: User, job_id: str, pool: Pool, data: ShareCreate | None = None
     ) -> ShareOut:
         days = data.expires_in_days if data else None
-        return await services.create(user, job_id, days, _base(request), request.app.state.pool)
+        return await services.create(user, job_id, days, _base(request), pool)
 
     @get("/images/{job_id:str}/shares", summary="The picture's live share links")
-    async def list_shares(self, request: Request, user: User, job_id: str) -> list[ShareOut]:
+    async def list_shares(self, request: HTMXRequest, user: User, job_id: str) -> list[ShareOut]:
         return await services.list_for_job(user, job_id, _base(request))
 
     @delete("/shares/{share_id:str}", status_code=204, summary="Revoke a share link (its page is gone at once)")
@@ -52,7 +54,7 @@ class SharePages(Controller):
     include_in_schema = False
 
     @get("/{token:str}")
-    async def share_page(self, request: Request, token: str) -> Template:
+    async def share_page(self, request: HTMXRequest, token: str) -> Template:
         found = await services.resolve(token)
         if found is None:
             return page(request, "share.html", status=404, missing=True, headers=PUBLIC_HEADERS)

@@ -61,11 +61,11 @@ async def ensure_before_copy(job: ImageJob, pool) -> None:
     s = get_settings()
     await pool.run(
         "preview",
-        "probe",
-        path=job.original_path,
+        "write_small",
+        src=job.original_path,
+        dst=str(path),
+        side=s.sd_max_side,
         max_pixels=s.max_image_pixels,
-        thumb=str(path),
-        thumb_side=s.sd_max_side,
     )
 
 

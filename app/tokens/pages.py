@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import Provide
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from app.auth.tables import User
@@ -22,16 +23,16 @@ class TokenPages(Controller):
     dependencies = {"user": Provide(provide_web_user)}
     exception_handlers = {LoginRequired: to_login}
 
-    async def _section(self, request: Request, user: User, **extra) -> Template:
+    async def _section(self, request: HTMXRequest, user: User, **extra) -> Template:
         tokens = await services.list_for(user)
         return page(request, "_account_tokens.html", user=user, tokens=tokens, **extra)
 
     @get("/")
-    async def tokens_section(self, request: Request, user: User) -> Template:
+    async def tokens_section(self, request: HTMXRequest, user: User) -> Template:
         return await self._section(request, user)
 
     @post("/")
-    async def create_token(self, request: Request, user: User) -> Template:
+    async def create_token(self, request: HTMXRequest, user: User) -> Template:
         form = await request.form()
         name, scope = str(form.get("name", "")).strip(), form.get("scope", "read")
         if not name or len(name) > 100:
@@ -45,7 +46,7 @@ class TokenPages(Controller):
         return await self._section(request, user, created=created)
 
     @post("/{token_id:str}/revoke")
-    async def revoke_token(self, request: Request, user: User, token_id: str) -> Template:
+    async def revoke_token(self, request: HTMXRequest, user: User, token_id: str) -> Template:
         with contextlib.suppress(DomainError):  # already gone: the list shows the truth either way
             await services.revoke(user, token_id)
         return await self._section(request, user, ok="Token revoked.")

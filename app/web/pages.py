@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request
@@ -101,4 +102,7 @@ def to_login(request: Request, exc: Exception | None = None) -> Response:
     return Redirect(f"/login?next={quote(request.url.path)}", status_code=303, headers=PRIVATE)
 
 
-LOGIN_REQUIRED = {"dependencies": {"user": Provide(provide_web_user)}, "exception_handlers": {LoginRequired: to_login}}
+LOGIN_REQUIRED: dict[str, Any] = {
+    "dependencies": {"user": Provide(provide_web_user)},
+    "exception_handlers": {LoginRequired: to_login},
+}

@@ -6,6 +6,8 @@ cookie (rotating it) while a page loads, so a tab left open a day still works.
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request
 from litestar.datastructures import Cookie
 
@@ -19,7 +21,7 @@ from app.lib.settings import get_settings
 
 def auth_cookies(tokens: Tokens) -> list[Cookie]:
     s = get_settings()
-    common = dict(path="/", httponly=True, samesite="lax")
+    common: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "lax"}
     return [
         Cookie(key=ACCESS_COOKIE, value=tokens.access_token, max_age=s.access_token_expire_minutes * 60, **common),
         Cookie(key=REFRESH_COOKIE, value=tokens.refresh_token, max_age=s.refresh_token_expire_days * 86400, **common),

@@ -6,10 +6,10 @@ import collections
 import datetime as dt
 
 import effects
-from app.lib.clock import now
-from app.shares import services as shares
 from app.auth.tables import User
 from app.jobs import services as jobs
+from app.lib.clock import now
+from app.shares import services as shares
 
 
 async def for_user(user: User, days: int = 30, payments: bool = False) -> dict:

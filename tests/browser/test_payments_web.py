@@ -25,7 +25,9 @@ window.Stripe = function (publishableKey) {
         document.querySelector(sel).innerHTML = '<div class="fake-card">Card •••• 4242</div>'; } }; } };
     },
     confirmPayment: async function () {
-      return window.__decline ? { error: { message: "Your card was declined." } } : { paymentIntent: { status: "succeeded" } };
+      return window.__decline
+        ? { error: { message: "Your card was declined." } }
+        : { paymentIntent: { status: "succeeded" } };
     },
   };
 };

@@ -7,9 +7,9 @@ journey works from the keyboard. Screenshots of every page go to test-output/scr
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlparse
 import struct
 import zlib
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect

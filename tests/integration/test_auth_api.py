@@ -98,7 +98,7 @@ def test_alg_none_and_wrong_key_are_refused(server, client, user):
 
 def test_expired_token_is_refused(server, client, user):
     me = client.get("/users/me", headers=user["headers"]).json()
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     claims = {"sub": me["uuid"], "type": "access", "ver": 0, "jti": "x", "exp": past}
     token = jwt.encode(claims, _secret(server), algorithm="HS256")
     r = client.get("/users/me", headers={"Authorization": f"Bearer {token}"})

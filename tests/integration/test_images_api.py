@@ -7,13 +7,13 @@ import signal
 import struct
 import time
 
-import numpy as np
 import cv2
+import numpy as np
 import pytest
 
 import effects
 from effects import io
-from tests.conftest import make_server, drop_database, new_user, upload, wait_done
+from tests.conftest import drop_database, make_server, new_user, upload, wait_done
 from tests.imaging import photo
 
 

@@ -276,7 +276,33 @@ async def test_a_reader_that_stops_reading_does_not_block_others(server, token):
             frame, _ = await until(fast, lambda m: m.get("type") == "frame", timeout=10)
             assert frame["seq"] == seq
     # the slow client finally reads: only a handful of frames waited for it, the newest last
-    last, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
+    _, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
     # latest wins: far fewer frames than requests were made while nobody read
     assert len([m for m in seen if m.get("type") == "frame"]) < 300 // 4
     await slow.close()
+
+
+async def test_a_big_photo_is_previewed_from_a_reduced_decode(server, token):
+    """The 2048 px test photo is decoded straight to the 1024 px preview (DCT scaling) and stays upright."""
+    w, h = io.upright_size(photo("book-beside-flowers.jpg").read_bytes())
+    ws, ready = await open_session(server, token, "book-beside-flowers.jpg")
+    async with ws:
+        assert ready["source"] == {"width": w, "height": h}
+        assert max(ready["preview"].values()) == 1024
+        assert ready["preview"]["height"] / ready["preview"]["width"] == pytest.approx(h / w, abs=0.01)
+        await ws.send(json.dumps({"type": "render", "seq": 1, "style": "sketch", "params": {}}))
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame" and m.get("final"))
+        assert (frame["width"], frame["height"]) == (ready["preview"]["width"], ready["preview"]["height"])
+
+
+async def test_the_job_writes_the_original_thumbnail(server, client):
+    user = new_user(client)
+    job = upload(client, user["headers"], photo("portrait-orientation-6.jpg"), style="pop_art").json()
+    upright = io.read_image(photo("portrait-orientation-6.jpg"))
+    assert (job["width"], job["height"]) == (upright.shape[1], upright.shape[0]), "sizes from the headers, upright"
+    assert wait_done(client, user["headers"], job["uuid"])["status"] == "DONE"
+    r = client.get(f"/images/{job['uuid']}/thumbnail?kind=original", headers=user["headers"])
+    assert r.status_code == 200
+    thumb = io.decode(r.content)
+    assert max(thumb.shape[:2]) <= 360
+    assert (thumb.shape[0] > thumb.shape[1]) == (upright.shape[0] > upright.shape[1]), "upright, like the upload"

@@ -144,7 +144,7 @@ def test_wrong_secret_and_stale_timestamps_are_refused(pc, paid, done_job):
 
 
 def test_duplicate_and_concurrent_deliveries_apply_once(pc, paid, done_job):
-    srv, fake = paid
+    _, fake = paid
     u, job = done_job
     pid = open_intent(pc, u, job)
     event = fake.event("payment_intent.succeeded", fake.confirm(pid))
@@ -188,7 +188,7 @@ def test_refund_locks_hd_again_and_out_of_order_success_does_not_reopen(pc, paid
 
 
 def test_another_users_job_cannot_be_paid_or_confirmed(pc, done_job):
-    u, job = done_job
+    _, job = done_job
     other = new_user(pc)
     assert pc.post("/payments/create", headers=other["headers"], json={"job": job}).status_code == 404
     assert pc.post("/payments/confirm", headers=other["headers"], json={"job": job}).status_code == 404

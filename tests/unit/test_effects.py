@@ -34,7 +34,7 @@ def test_enum_style_names_are_accepted(name):
 
 
 def test_unknown_style_is_a_value_error_naming_the_choices(falcon):
-    with pytest.raises(effects.UnknownStyle, match="cubism.*cartoon") as info:
+    with pytest.raises(effects.UnknownStyle, match=r"cubism.*cartoon") as info:
         effects.apply(falcon, "cubism")
     assert isinstance(info.value, ValueError)
 
@@ -163,7 +163,7 @@ def test_full_resolution_keeps_detail(style, big):
 
 def test_cartoon_is_flat_colours_with_dark_outlines(falcon):
     out = effects.apply(falcon, "cartoon", {"colors": 6})
-    colours, counts = np.unique(out.reshape(-1, 3), axis=0, return_counts=True)
+    _, counts = np.unique(out.reshape(-1, 3), axis=0, return_counts=True)
     top = np.sort(counts)[::-1]
     assert top[:7].sum() / counts.sum() > 0.85, "most pixels are one of the palette colours"
     dark = (out.max(axis=2) < 40).mean()

@@ -1,0 +1,305 @@
+"""Behaviour behind the speed work (issue 13): reduced decodes, one decode per job, layer caches.
+
+No timings here: the benches in bench/ measure; these tests pin what the fast paths must keep.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from multiprocessing import shared_memory
+
+import cv2
+import numpy as np
+import pytest
+
+import effects
+from app.lib import tasks
+from effects import blocks, io
+from tests.imaging import photo, ssim, to_side
+
+ORIENTED = [photo(f"exif-orientation/Landscape_{n}.jpg") for n in range(9)] + [photo("portrait-orientation-6.jpg")]
+
+
+def _resized(image: np.ndarray, side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    f = side / max(h, w)
+    return cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+
+
+class DecodeSpy:
+    """Records the flags of every cv2.imdecode call made through effects.io."""
+
+    def __init__(self, monkeypatch):
+        self.flags: list[int] = []
+        real = cv2.imdecode
+
+        def spy(buf, flags):
+            self.flags.append(flags)
+            return real(buf, flags)
+
+        monkeypatch.setattr(io.cv2, "imdecode", spy)
+
+
+@pytest.mark.parametrize("path", ORIENTED, ids=lambda p: p.name)
+@pytest.mark.parametrize("side", [64, 150])
+def test_reduced_decode_is_upright_and_sized_like_a_downscaled_full_decode(path, side):
+    data = path.read_bytes()
+    full = io.decode(data)
+    small, size = io.decode_reduced(data, side)
+    expected = _resized(full, side)
+    assert size == (full.shape[1], full.shape[0])
+    assert small.shape == expected.shape and small.dtype == np.uint8
+    # same picture, same way up: a wrong orientation or mirror would make this far lower
+    assert ssim(small, expected) > 0.8
+    assert np.abs(small.astype(int) - expected).mean() < 8
+
+
+@pytest.mark.parametrize("path", ORIENTED, ids=lambda p: p.name)
+def test_orientation_is_read_from_exif_and_applied_like_opencv(path):
+    data = path.read_bytes()
+    raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    upright = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(io.orient(raw, io.exif_orientation(data)), upright)
+
+
+def test_reduced_decode_uses_dct_scaling_and_never_the_full_size(monkeypatch):
+    data = photo("book-beside-flowers.jpg").read_bytes()  # 2048 px long
+    spy = DecodeSpy(monkeypatch)
+    small, size = io.decode_reduced(data, 512)
+    assert spy.flags and all(f & ~cv2.IMREAD_IGNORE_ORIENTATION == cv2.IMREAD_REDUCED_COLOR_4 for f in spy.flags)
+    assert max(small.shape[:2]) == 512 and max(size) == 2048
+
+
+def test_small_or_non_jpeg_sources_decode_normally():
+    for name in ("density_plot.png", "denali.webp", "prairie_falcon.jpg"):
+        data = photo(name).read_bytes()
+        full = io.decode(data)
+        small, size = io.decode_reduced(data, 4096)
+        assert size == (full.shape[1], full.shape[0]) and np.array_equal(small, full)
+
+
+@pytest.mark.parametrize("path", [*ORIENTED, photo("denali.webp"), photo("density_plot.png")], ids=lambda p: p.name)
+def test_upright_size_from_headers_matches_the_decode(path, monkeypatch):
+    data = path.read_bytes()
+    h, w = io.decode(data).shape[:2]
+    monkeypatch.setattr(io.cv2, "imdecode", None)  # headers only: any decode would fail
+    assert io.upright_size(data) == (w, h)
+
+
+def test_damaged_scan_header_is_refused_without_decoding(monkeypatch):
+    data = bytearray(photo("prairie_falcon.jpg").read_bytes())
+    sos = bytes(data).find(b"\xff\xda")
+    data[sos + 2 : sos + 4] = b"\x00\x01"
+    monkeypatch.setattr(io.cv2, "imdecode", None)
+    with pytest.raises(effects.InvalidImage, match="corrupt"):
+        io.inspect(bytes(data))
+
+
+def test_every_test_photo_passes_the_header_checks():
+    for path in sorted(photo("").glob("**/*.jpg")):
+        io.inspect(path.read_bytes())
+
+
+def test_preview_source_is_loaded_at_preview_size_from_a_reduced_decode(monkeypatch):
+    spy = DecodeSpy(monkeypatch)
+    shm = shared_memory.SharedMemory(create=True, size=512 * 512 * 3)
+    try:
+        info = tasks.load_source(shm.name, str(photo("book-beside-flowers.jpg")), 512, io.DEFAULT_MAX_PIXELS)
+        h, w, _ = info["shape"]
+        got = np.ndarray(info["shape"], np.uint8, buffer=shm.buf).copy()
+    finally:
+        shm.close()
+        shm.unlink()
+    full = io.read_image(photo("book-beside-flowers.jpg"))
+    assert info["source"] == [full.shape[1], full.shape[0]] and max(h, w) == 512
+    assert spy.flags[0] & ~cv2.IMREAD_IGNORE_ORIENTATION == cv2.IMREAD_REDUCED_COLOR_4
+    assert ssim(got, _resized(full, 512)) > 0.9
+
+
+def test_a_job_decodes_its_upload_once_and_writes_every_copy(tmp_path, monkeypatch):
+    src = tmp_path / "in.jpg"
+    src.write_bytes(photo("portrait-orientation-6.jpg").read_bytes())
+    paths = {k: tmp_path / f"{k}.jpg" for k in ("out", "sd", "thumb", "thumb_original")}
+    spy = DecodeSpy(monkeypatch)
+    messages: list[dict] = []
+    meta = tasks.render_job(
+        src=str(src),
+        dst=str(paths["out"]),
+        sd=str(paths["sd"]),
+        thumb=str(paths["thumb"]),
+        thumb_original=str(paths["thumb_original"]),
+        style="cartoon",
+        params={},
+        quality=85,
+        max_dimension=4096,
+        max_pixels=io.DEFAULT_MAX_PIXELS,
+        sd_side=600,
+        thumb_side=100,
+        emit=messages.append,
+    )
+    assert len(spy.flags) == 1, "the upload is decoded exactly once"
+    upright = io.read_image(src)
+    out = io.read_image(paths["out"])
+    assert out.shape == upright.shape and (meta["width"], meta["height"]) == (out.shape[1], out.shape[0])
+    assert max(io.read_image(paths["sd"]).shape[:2]) == 600
+    assert max(io.read_image(paths["thumb"]).shape[:2]) == 100
+    original_thumb = io.read_image(paths["thumb_original"])
+    expected = cv2.resize(to_side(upright, 100), original_thumb.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert max(original_thumb.shape[:2]) == 100 and original_thumb.shape[2] == 3
+    assert abs(original_thumb.shape[0] / original_thumb.shape[1] - upright.shape[0] / upright.shape[1]) < 0.02
+    assert ssim(original_thumb, expected) > 0.8, "the original's thumbnail shows the upload, upright"
+    assert ssim(io.read_image(paths["thumb"]), to_side(out, 100)) > 0.8
+    frames = [m["frame"] for m in messages if "frame" in m]
+    assert frames and all(max(f["width"], f["height"]) < 600 for f in frames)
+    assert [m["progress"] for m in messages] == sorted(m["progress"] for m in messages)
+
+
+def test_jobs_above_the_maximum_dimension_are_scaled_to_it(tmp_path):
+    src = tmp_path / "in.jpg"
+    src.write_bytes(photo("japanese-shop.jpg").read_bytes())  # 2048 px long
+    out = tmp_path / "out.jpg"
+    meta = tasks.render_job(
+        src=str(src), dst=str(out), sd=str(tmp_path / "sd.jpg"), thumb=str(tmp_path / "t.jpg"), style="sketch",
+        params={}, quality=85, max_dimension=1500, max_pixels=io.DEFAULT_MAX_PIXELS, sd_side=256, thumb_side=64,
+        emit=lambda m: None,
+    )  # fmt: skip
+    assert max(meta["width"], meta["height"]) == 1500
+    assert not (tmp_path / "thumb_original.jpg").exists()
+
+
+def test_small_copies_of_huge_partials_keep_the_picture():
+    img = io.read_image(photo("japanese-shop.jpg"))
+    small = tasks._small(img, 128)
+    assert max(small.shape[:2]) == 128
+    assert ssim(small, to_side(img, 128)) > 0.7
+
+
+def test_frame_of_reuses_a_cached_frame():
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 300)
+    cache: dict = {}
+    frame = blocks.Frame.of(img, cache)
+    assert blocks.Frame.of(img, cache) is frame
+    assert effects.apply(img, "sketch", cache=cache).tobytes() == effects.apply(img, "sketch").tobytes()
+
+
+def test_pathlib_is_what_tasks_read(tmp_path):
+    # load_source refuses a missing file with the effects error the session reports
+    with pytest.raises(effects.InvalidImage):
+        tasks.load_source("none", str(pathlib.Path(tmp_path) / "missing.jpg"), 64, io.DEFAULT_MAX_PIXELS)
+
+
+@pytest.mark.parametrize("k", [3, 13, 31])
+def test_diagonal_smear_equals_the_anti_diagonal_kernel(k):
+    lattice = np.random.default_rng(k).random((90, 70), dtype=np.float32)
+    kernel = np.eye(k, dtype=np.float32)[::-1] / k
+    expected = cv2.filter2D(lattice, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    assert np.allclose(blocks._smear(lattice, k), expected, atol=1e-5)
+
+
+def test_textures_are_the_same_at_every_size_and_cached_within_a_byte_budget():
+    full = blocks.texture((800, 600), 4.0, seed=2, streak=3)
+    small = blocks.texture((400, 300), 4.0, seed=2, streak=3)
+    assert blocks.texture((800, 600), 4.0, seed=2, streak=3) is full, "cached"
+    assert not full.flags.writeable
+    assert ssim(to_side(full, 400), small) > 0.8, "a preview's texture is the full-size texture scaled down"
+    budget = blocks._Budget(3 * 1000)
+    for i in range(5):
+        budget.get(i, lambda: np.zeros(1000, np.uint8))
+    assert list(budget.items) == [2, 3, 4] and budget.used == 3000
+
+
+def test_sketch_tint_equals_the_color_transform():
+    from effects import sketch
+
+    drawing = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    assert np.array_equal(sketch.tint(drawing), cv2.transform(drawing[:, :, None], sketch.PAPER_TINT))
+
+
+def test_palette_mapping_with_ink_equals_mapping_then_darkening():
+    rng = np.random.default_rng(3)
+    layer = cv2.GaussianBlur(rng.integers(0, 255, (40, 30, 3), dtype=np.uint8), (0, 0), 2)
+    palette = blocks.kmeans_palette(layer, 6)
+    ink = rng.integers(0, 255, (80, 60), dtype=np.uint8)
+    flat = blocks.map_to_palette(layer, palette, (80, 60))
+    assert np.array_equal(blocks.map_to_palette(layer, palette, (80, 60), ink), blocks.darken(flat, ink))
+    assert len(np.unique(flat.reshape(-1, 3), axis=0)) <= 6
+
+
+def test_look_ahead_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("TOONIFY_PREVIEW_LOOK_AHEAD", raising=False)
+    entry = {"image": np.zeros((40, 40, 3), np.uint8), "cache": {}}
+    ahead = tasks.LookAhead()
+    for s in (1, 2):
+        ahead.follow(entry, "cartoon", {**effects.defaults("cartoon"), "smoothness": s})
+    assert ahead.thread is None
+
+
+def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(monkeypatch):
+    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 320)
+    entry = {"image": img, "cache": {}}
+    ahead = tasks.LookAhead()
+    first = {**effects.defaults("cartoon"), "smoothness": 1}
+    second = {**first, "smoothness": 2}
+    for params in (first, second):
+        effects.apply(img, "cartoon", params, cache=entry["cache"])
+        ahead.follow(entry, "cartoon", params)
+    deadline = time.monotonic() + 20
+    while ahead.made < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ahead.made == 2, "smoothness 3 and 4 were looked ahead"
+    smooth_keys = {k for k in entry["cache"] if isinstance(k, tuple) and k[0] == "smooth"}
+    assert smooth_keys >= {("smooth", 3), ("smooth", 4)}
+    for s in (3, 4):
+        params = {**first, "smoothness": s}
+        cached = effects.apply(img, "cartoon", params, cache=entry["cache"])
+        assert cached.tobytes() == effects.apply(img, "cartoon", params).tobytes()
+
+
+def test_look_ahead_ignores_style_switches_and_several_moved_controls(monkeypatch):
+    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
+    img = to_side(io.read_image(photo("prairie_falcon.jpg")), 200)
+    entry = {"image": img, "cache": {}}
+    ahead = tasks.LookAhead()
+    ahead.follow(entry, "cartoon", effects.defaults("cartoon"))
+    ahead.follow(entry, "sketch", effects.defaults("sketch"))
+    ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 1.0, "shading": 0.1})
+    ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 4.0, "shading": 0.1})  # beyond max
+    assert ahead.thread is None and ahead.made == 0
+
+
+def test_a_layer_being_made_by_another_thread_is_waited_for_not_made_twice():
+    import threading
+
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return np.ones(3)
+
+    other = threading.Thread(target=lambda: frame.memo(("layer",), slow))
+    other.start()
+    started.wait(10)
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(frame.memo(("layer",), slow)))
+    waiter.start()
+    release.set()
+    other.join(10)
+    waiter.join(10)
+    assert len(calls) == 1 and np.array_equal(got[0], np.ones(3))
+    assert frame.memo(("layer",), slow) is got[0], "kept in the cache"
+
+
+def test_a_failed_layer_is_not_cached():
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+
+    def bad():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        frame.memo(("x",), bad)
+    assert ("x",) not in frame.cache and frame.memo(("x",), lambda: 5) == 5
