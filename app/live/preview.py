@@ -98,9 +98,10 @@ class PreviewSession:
                 return
             if event.get("bytes") is not None:
                 data = event["bytes"]
-                # a camera frame starts with its header's length (first byte 0); an image file
-                # never does (JPEG FF D8, PNG 89 50, WebP "RIFF")
-                await (self.on_camera(data) if data[:1] == b"\x00" else self.on_image(data))
+                # a camera frame starts with its header's length (first byte 0) and the header's
+                # "{"; an image file never does (JPEG FF D8, PNG 89 50, WebP "RIFF")
+                camera = data[:1] == b"\x00" and data[4:5] == b"{"
+                await (self.on_camera(data) if camera else self.on_image(data))
             elif event.get("text") is not None:
                 await self.on_text(event["text"])
 
