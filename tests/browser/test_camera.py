@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, register
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, assert_accessible, register
 
 pytestmark = pytest.mark.browser
 
@@ -103,6 +103,14 @@ def test_stop_camera_releases_it(page: Page):
     register(page)
     page.get_by_role("button", name=re.compile("Camera")).first.click()
     wait_for_new_frame(page, 0)
+    assert_accessible(page, "the studio with the camera on")
+    # on a phone the live picture and its buttons are on screen
+    page.set_viewport_size(PHONE)
+    for selector in ("#camera-out", "#snap", "#camera-stop", "#fps"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["y"] >= 0, selector
+        assert box["x"] + box["width"] <= PHONE["width"] + 0.5 and box["y"] + box["height"] <= PHONE["height"], selector
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_role("button", name="Stop camera").click()
     expect(page.locator("#camera")).to_be_hidden()
     assert page.evaluate("document.getElementById('camera-video').srcObject") is None

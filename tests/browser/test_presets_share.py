@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import register
+from tests.browser.conftest import assert_accessible, register
 from tests.browser.test_studio import open_photo
 from tests.imaging import photo
 
@@ -50,6 +50,7 @@ def test_presets_apply_save_rename_delete(page: Page):
     page.get_by_role("button", name="Save as preset").click()
     mine = presets.locator("li.own", has_text="My bold look")
     expect(mine).to_have_count(1)
+    assert_accessible(page, "the studio with an own preset")
     # settings moved away, then the own preset brings them back
     page.get_by_role("button", name="Reset", exact=True).click()
     assert slider(page, "colors") != top
@@ -115,6 +116,7 @@ def test_share_create_copy_and_revoke(page: Page):
     assert page.evaluate("navigator.clipboard.readText()") == url
     expect(share.locator("#share-list li")).to_have_count(1)
     expect(share.locator("#share-list a")).to_have_attribute("href", url)
+    assert_accessible(page, "a job page with a share link")
     # the link works for anyone (a fresh context without the login)
     other = page.context.browser.new_context()
     try:
