@@ -476,8 +476,10 @@
   // ---------------------------------------------------------------- the live camera
   // Frames are downscaled here (640 px long side, JPEG) and sent over the preview socket as
   // binary camera messages (docs/protocol.md); the server renders only the newest waiting one.
-  const CAMERA_SIDE = 640, CAMERA_FPS = 30, IN_FLIGHT = 2;
-  const cam = { stream: null, track: null, timer: null, seq: 0, answered: 0, encoding: false,
+  // Two frames in flight hide the network and encoding behind a light style's render; a heavy
+  // style (over 12 ms a frame) gets one, so a frame never waits behind another (bench/camera.py).
+  const CAMERA_SIDE = 640, CAMERA_FPS = 30;
+  const cam = { inFlight: 1, stream: null, track: null, timer: null, seq: 0, answered: 0, encoding: false,
                 reset: true, times: [], url: null, lastAnswer: 0, canvas: document.createElement("canvas") };
 
   function cameraOn() { return cam.stream !== null; }
@@ -530,7 +532,7 @@
     if (!cameraOn() || cam.encoding || !socket || socket.readyState !== WebSocket.OPEN || !video.videoWidth) return;
     // an answer lost with a dropped socket must not stop the stream for good
     if (performance.now() - cam.lastAnswer > 3000) cam.answered = cam.seq;
-    if (cam.seq - cam.answered >= IN_FLIGHT) return;
+    if (cam.seq - cam.answered >= cam.inFlight) return;
     const f = Math.min(1, CAMERA_SIDE / Math.max(video.videoWidth, video.videoHeight));
     const canvas = cam.canvas;
     canvas.width = Math.round(video.videoWidth * f);
@@ -561,6 +563,7 @@
   function onCameraFrame(header, blob) {
     cam.answered = Math.max(cam.answered, header.seq); // older frames were dropped (latest wins)
     cam.lastAnswer = performance.now();
+    cam.inFlight = header.render_ms < 12 ? 2 : 1;
     if (!cameraOn()) return;
     const img = $("camera-out");
     if (Number(img.dataset.seq || 0) >= header.seq && cam.times.length) return;
