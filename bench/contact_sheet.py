@@ -1,6 +1,6 @@
 """Write docs/styles.jpg: every style on four kinds of photo, plus full-size crops of the painted styles.
 
-    python bench/contact_sheet.py [--out docs/styles.jpg] [--width 220] [--thumbs static/styles]
+    python bench/contact_sheet.py [--out docs/styles.jpg] [--width 220]
 
 Rows: a face (portrait.jpg), a landscape (tanners_ridge.jpg), a street (japanese-shop.jpg) and
 an animal (prairie_falcon.jpg), read from tests/photos so the sheet needs nothing outside the
@@ -8,7 +8,7 @@ repository; columns: the original, then every style in `effects.STYLES` (new sty
 by themselves). A last row shows the oil painting and the watercolor of the 12 MP
 book-beside-flowers.jpg (../shared/images/photos; the largest test photo when absent) whole
 and as a 1:1 crop of the full-size render, where brush hairs, canvas, granulation and paper
-are visible. `--thumbs` also writes the style picker's 160 px thumbnails.
+are visible. (The style picker's thumbnails are rendered by the service itself: app/web/thumbs.py.)
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ TESTS = ROOT / "tests" / "photos"
 SHARED = ROOT.parent / "shared" / "images" / "photos"
 ROWS = ["portrait.jpg", "tanners_ridge.jpg", "japanese-shop.jpg", "prairie_falcon.jpg"]
 CROPPED = ("oil_painting", "watercolor")
-# a 160 px thumbnail shows a 500 px crop: media whose marks are counted in reference px get
-# bigger marks there, so the picker shows them at a glance
-THUMB_PARAMS = {"pixel_art": {"pixel_size": 28}, "manga": {"dot_size": 9}, "stained_glass": {"piece_size": 90}}
 WHITE = (255, 255, 255)
 
 
@@ -93,31 +90,12 @@ def _box_in(tile: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) 
     return (round(xs.start * f), round(ys.start * f)), (round(xs.stop * f), round(ys.stop * f))
 
 
-def write_thumbnails(folder: pathlib.Path) -> None:
-    """The style picker's pictures: each style on the same square crop of the falcon."""
-    img = io.read_image(TESTS / "prairie_falcon.jpg")
-    h, w = img.shape[:2]
-    side = min(h, w)
-    crop = img[(h - side) // 2 : (h + side) // 2, (w - side) // 2 + 60 : (w + side) // 2 + 60]
-    folder.mkdir(parents=True, exist_ok=True)
-    for style in effects.STYLES:
-        out = effects.apply(crop, style, THUMB_PARAMS.get(style))
-        tile = cv2.resize(out, (160, 160), interpolation=cv2.INTER_AREA)
-        path = folder / f"{style}.jpg"
-        io.write_image(path, tile, quality=85)
-        print(f"  {path.name}: {path.stat().st_size // 1024} KB")
-    print(f"wrote {len(effects.STYLES)} thumbnails to {folder}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "docs" / "styles.jpg"))
     ap.add_argument("--width", type=int, default=220, help="tile width in px")
     ap.add_argument("--quality", type=int, default=85, help="JPEG quality")
-    ap.add_argument("--thumbs", help="also write one 160 px thumbnail per style into this folder")
     args = ap.parse_args()
-    if args.thumbs:
-        write_thumbnails(pathlib.Path(args.thumbs))
     rows = style_rows(args.width)
     rows.append(crop_row(300, rows[0].shape[1]))
     sheet = np.vstack(rows)

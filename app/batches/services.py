@@ -173,10 +173,11 @@ async def _refused_job(
     job_uuid = uuid.uuid4()
     path = get_settings().uploads / f"{job_uuid}.rejected"
     try:
-        fmt = jobs.check_upload(data, filename)
+        # kept when it is one of our formats by its content, damaged or not (a retry checks it again)
+        fmt = image_io.sniff(data)
         path = storage.original_path(str(job_uuid), fmt)
         await anyio.to_thread.run_sync(image_io.write_atomic, path, data)
-    except (DomainError, effects.EffectsError):
+    except effects.EffectsError:
         pass
     job = ImageJob(
         uuid=job_uuid,

@@ -315,7 +315,7 @@ def worker_main(conn: Connection, niceness: int) -> None:
     if niceness:
         os.nice(niceness)
     cv2.setNumThreads(1)
-    effects.apply(np.zeros((8, 8, 3), np.uint8), "cartoon")  # import and JIT-free warm-up
+    effects.apply(np.zeros((8, 8, 3), np.uint8), effects.STYLES[0])  # import and warm-up
     conn.send(("ready", None, os.getpid()))
     while True:
         try:

@@ -120,7 +120,7 @@ def create_app() -> Litestar:
                 RedocRenderPlugin(
                     js_url="/static/vendor/redoc.standalone.js",
                     google_fonts=False,
-                    favicon="<link rel='icon' href='/static/styles/cartoon.jpg'>",
+                    favicon="<link rel='icon' href='/static/favicon.jpg'>",
                 )
             ],
         ),

@@ -72,7 +72,7 @@ class StudioPages(Controller):
         )
 
     @get("/toonify/controls")
-    async def controls(self, request: HTMXRequest, style: str = "cartoon") -> HTMXTemplate:
+    async def controls(self, request: HTMXRequest, style: str = effects.STYLES[0]) -> HTMXTemplate:
         style = _style(style)
         return page(request, "_controls.html", style=style, spec=_spec(style), values=effects.defaults(style))
 

@@ -62,27 +62,29 @@ async def pool():
 
 async def test_a_lane_runs_tasks_reports_their_start_and_survives_a_crash(pool, tmp_path):
     started: list[str] = []
-    kwargs = {"path": str(photo("prairie_falcon.jpg")), "max_pixels": 10**8, "thumb_side": 64}
+    kwargs = {"src": str(photo("prairie_falcon.jpg")), "max_pixels": 10**8, "side": 64}
     size = await pool.run(
-        "jobs", "probe", on_start=lambda: started.append("a"), thumb=str(tmp_path / "a.jpg"), **kwargs
+        "jobs", "write_small", on_start=lambda: started.append("a"), dst=str(tmp_path / "a.jpg"), **kwargs
     )
     assert size == {"width": 800, "height": 533} and started == ["a"]
     assert (tmp_path / "a.jpg").exists()
     with pytest.raises(WorkerCrashed):
         await pool.run("jobs", "crash")
     # the lane replaced its worker: the next task runs
-    again = await pool.run("jobs", "probe", thumb=str(tmp_path / "b.jpg"), **kwargs)
+    again = await pool.run("jobs", "write_small", dst=str(tmp_path / "b.jpg"), **kwargs)
     assert again == size
 
 
 async def test_a_task_cancelled_while_waiting_never_starts(pool, tmp_path):
     started: list[str] = []
-    kwargs = {"path": str(photo("book-beside-flowers.jpg")), "max_pixels": 10**8, "thumb_side": 64}
+    kwargs = {"src": str(photo("book-beside-flowers.jpg")), "max_pixels": 10**8, "side": 64}
     first = asyncio.ensure_future(
-        pool.run("jobs", "probe", on_start=lambda: started.append("first"), thumb=str(tmp_path / "1.jpg"), **kwargs)
+        pool.run("jobs", "write_small", on_start=lambda: started.append("first"), dst=str(tmp_path / "1.jpg"), **kwargs)
     )
     second = asyncio.ensure_future(
-        pool.run("jobs", "probe", on_start=lambda: started.append("second"), thumb=str(tmp_path / "2.jpg"), **kwargs)
+        pool.run(
+            "jobs", "write_small", on_start=lambda: started.append("second"), dst=str(tmp_path / "2.jpg"), **kwargs
+        )
     )
     await asyncio.sleep(0)  # both submitted; the lane's one worker takes the first
     second.cancel()
