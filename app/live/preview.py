@@ -15,6 +15,7 @@ import pathlib
 import struct
 import uuid
 from multiprocessing import shared_memory
+from typing import Any, cast
 
 import anyio
 from litestar import WebSocket, websocket
@@ -94,16 +95,17 @@ class PreviewSession:
                 return
             except WebSocketDisconnect:
                 return
-            if event["type"] == "websocket.disconnect":
+            message = cast("dict[str, Any]", event)
+            if message["type"] == "websocket.disconnect":
                 return
-            if event.get("bytes") is not None:
-                data = event["bytes"]
+            data, text = message.get("bytes"), message.get("text")
+            if data is not None:
                 # a camera frame starts with its header's length (first byte 0) and the header's
                 # "{"; an image file never does (JPEG FF D8, PNG 89 50, WebP "RIFF")
                 camera = data[:1] == b"\x00" and data[4:5] == b"{"
                 await (self.on_camera(data) if camera else self.on_image(data))
-            elif event.get("text") is not None:
-                await self.on_text(event["text"])
+            elif text is not None:
+                await self.on_text(text)
 
     def close(self) -> None:
         if self.shm is not None:
@@ -133,7 +135,7 @@ class PreviewSession:
 
     async def on_open(self, msg: dict) -> None:
         try:
-            job = await jobs.get_owned(self.user, msg.get("job"))
+            job = await jobs.get_owned(self.user, str(msg.get("job") or ""))
         except DomainError:
             await self.fail("not_found", "No such job.")
             return
@@ -211,7 +213,7 @@ class PreviewSession:
             )
             return
         try:
-            style = effects.style_name(header.get("style"))
+            style = effects.style_name(header.get("style"))  # type: ignore[arg-type]  # a non-string is refused
             params = effects.validate(style, header.get("params") or {})
         except effects.EffectsError as exc:
             await self.camera_fail("invalid_params", str(exc), seq)
@@ -316,7 +318,7 @@ class PreviewSession:
             await self.fail("invalid_message", f"seq must increase: {seq} is not after {self.last_seq}.", seq)
             return
         try:
-            style = effects.style_name(msg.get("style"))
+            style = effects.style_name(msg.get("style"))  # type: ignore[arg-type]  # a non-string is refused
             params = effects.validate(style, msg.get("params") or {})
         except effects.EffectsError as exc:
             await self.fail("invalid_params", str(exc), seq)
@@ -380,6 +382,8 @@ class PreviewSession:
             self.told_busy = False
             side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
             async with self.source_lock:
+                if self.shm is None:  # the session is closing
+                    return
                 try:
                     frame = await self.pool.run(
                         "preview",
