@@ -92,7 +92,9 @@ def apply(
         `partial` is an intermediate BGR picture (possibly smaller) or None
     cache : optional dict kept by the caller between renders of the same image; reuses
         intermediate layers (smoothing, palettes, paint) whose parameters did not change.
-        Use one dict per source image.
+        Use one dict per source image. For a stream of frames (a live camera), give each
+        frame a new dict holding `"stable"`: one dict kept for the whole stream, in which
+        palettes and line thresholds carry over from frame to frame and change slowly.
 
     Returns
     -------
@@ -102,7 +104,14 @@ def apply(
     values = validate(style, params)
     frame = blocks.Frame.of(blocks.as_bgr8(image), cache)
     report = progress or _ignore
-    out = _MODULES[style_name(style)].render(frame, values, report)
+    stable = cache.get("stable") if cache is not None else None
+    if stable is not None:
+        stable["_calls"] = {}  # palettes and cuts are matched by their order within a render
+    token = blocks.STABLE.set(stable)
+    try:
+        out = _MODULES[style_name(style)].render(frame, values, report)
+    finally:
+        blocks.STABLE.reset(token)
     report(1.0, None)
     return out
 

@@ -9,6 +9,7 @@ produced at the output resolution by thresholding or texturing the upsampled lay
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,13 @@ import cv2
 import numpy as np
 
 from .errors import InvalidImage
+
+# Frame-to-frame stability for a stream of frames (the live camera): `effects.apply` puts
+# `cache["stable"]` (a dict the caller keeps for the whole stream) here for one render. Palettes
+# then start k-means from the previous frame's colors and move toward the new ones slowly, and
+# line thresholds follow the picture slowly, so a still scene does not flicker.
+STABLE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("stable", default=None)
+STABLE_RATE = 0.25  # how far a palette or threshold moves toward a new frame's value per frame
 
 REFERENCE_SIDE = 1024  # lengths in parameters are pixels at this longest side
 WORK_SIDE = 512  # smooth color layers are computed at this longest side
@@ -192,17 +200,53 @@ def kmeans_palette(image: np.ndarray, k: int, samples: int = 6000) -> np.ndarray
 
     k-means starts from luminance quantiles rather than random seeds: slightly different
     copies of a picture (a preview and a 12 MP original) then settle on the same palette.
+    In a stream of frames (`STABLE` set) it starts from the previous frame's palette instead
+    and the result moves only `STABLE_RATE` of the way toward the new frame's colors.
     """
     pixels = image.reshape(-1, 3)
     step = max(1, len(pixels) // samples)
     data = np.ascontiguousarray(pixels[::step], dtype=np.float32)
     k = max(1, min(k, len(data)))
-    luma = data @ np.array([0.114, 0.587, 0.299], np.float32)
-    labels = np.empty(len(data), np.int32)
-    labels[np.argsort(luma, kind="stable")] = np.arange(len(data)) * k // len(data)
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.2)
+    stable = STABLE.get()
+    key = None
+    if stable is not None:
+        calls = stable.setdefault("_calls", {})
+        n = calls[("palette", k)] = calls.get(("palette", k), 0) + 1
+        key = ("palette", k, n)
+    previous = stable.get(key) if stable is not None else None
+    if previous is not None and len(previous) == k:
+        dist = ((data[:, None, :] - previous[None, :, :]) ** 2).sum(axis=2)
+        labels = np.argmin(dist, axis=1).astype(np.int32)
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 5, 0.5)
+    else:
+        luma = data @ np.array([0.114, 0.587, 0.299], np.float32)
+        labels = np.empty(len(data), np.int32)
+        labels[np.argsort(luma, kind="stable")] = np.arange(len(data)) * k // len(data)
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.2)
+        previous = None
     _, _, centers = cv2.kmeans(data, k, labels.reshape(-1, 1), criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
+    if previous is not None:
+        centers = previous + STABLE_RATE * (centers - previous)
+    if stable is not None:
+        stable[key] = centers.astype(np.float32)
     return np.clip(centers + 0.5, 0, 255).astype(np.uint8)
+
+
+def steady(name: tuple, value):
+    """`value` (a number or array measured on this frame) smoothed over a stream of frames:
+    unchanged outside a stream; within one, it moves `STABLE_RATE` of the way from the last
+    frame's value. `name` identifies the quantity (calls with one name are told apart by order)."""
+    stable = STABLE.get()
+    if stable is None:
+        return value
+    calls = stable.setdefault("_calls", {})
+    n = calls[name] = calls.get(name, 0) + 1
+    key = ("steady", name, n)
+    previous = stable.get(key)
+    if previous is not None and np.shape(previous) == np.shape(value):
+        value = previous + STABLE_RATE * (np.asarray(value, np.float64) - previous)
+    stable[key] = np.asarray(value, np.float64)
+    return value
 
 
 _BITS = 5  # color-cube resolution of the palette lookup (32 levels per channel)
@@ -270,6 +314,7 @@ def line_field(gray: np.ndarray, width: float, threshold: float) -> np.ndarray:
     share = 0.02 + 0.16 * (1.0 - threshold)
     sample = d[::3, ::3].ravel()
     cut = max(0.0015, float(np.partition(sample, int(len(sample) * (1 - share)))[int(len(sample) * (1 - share))]))
+    cut = float(steady(("line-cut", round(width, 3), threshold), cut))
     ink = 0.5 + (d - cut) * (0.5 / max(cut, 0.004))
     return np.clip(ink * 255.0, 0, 255).astype(np.uint8)
 

@@ -43,6 +43,7 @@ def _level_lut(gray: np.ndarray, tones: int, black: float, white: float) -> tupl
     sample = np.sort(gray[::2, ::2].ravel())
     shares = np.linspace(white, 1.0 - black, tones + 1)  # cumulative share from the light end
     cuts = [float(sample[min(len(sample) - 1, int(len(sample) * (1 - s)))]) for s in shares]
+    cuts = [float(c) for c in blocks.steady(("manga-cuts", tones, black, white), np.array(cuts))]  # live camera
     lut = np.full(256, tones + 1, np.uint8)
     v = np.arange(256)
     for i, cut in enumerate(cuts):  # darker than cut i: at least index i + 1

@@ -123,6 +123,7 @@
 
   function onError(msg) {
     if (msg.code === "busy") return;
+    if (msg.camera) return onCameraError(msg);
     if (pending && (msg.code === "invalid_image" || msg.code === "image_too_large")) {
       const name = pending.file.name;
       URL.revokeObjectURL(pending.url);
@@ -166,6 +167,7 @@
 
   function onFrame(buffer) {
     const [header, blob] = live.unpack(buffer);
+    if (header.camera) return onCameraFrame(header, blob);
     if (header.seq <= readySeq || header.seq < lastShown) return; // a frame of a previous photo
     lastShown = header.seq;
     const key = sentKeys.get(header.seq);
@@ -470,6 +472,156 @@
     if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = pick.offsetLeft - strip.offsetLeft - 16;
   }
   showChosenStyle();
+
+  // ---------------------------------------------------------------- the live camera
+  // Frames are downscaled here (640 px long side, JPEG) and sent over the preview socket as
+  // binary camera messages (docs/protocol.md); the server renders only the newest waiting one.
+  // Two frames in flight hide the network and encoding behind a light style's render; a heavy
+  // style (over 12 ms a frame) gets one, so a frame never waits behind another (bench/camera.py).
+  const CAMERA_SIDE = 640, CAMERA_FPS = 30;
+  const cam = { inFlight: 1, stream: null, track: null, timer: null, seq: 0, answered: 0, encoding: false,
+                reset: true, times: [], url: null, lastAnswer: 0, canvas: document.createElement("canvas") };
+
+  function cameraOn() { return cam.stream !== null; }
+
+  async function startCamera() {
+    say("");
+    if (cameraOn()) return;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      return say("This browser cannot use a camera on this page (a camera needs a secure, https page).");
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: false, video: { width: { ideal: 1920 }, height: { ideal: 1080 } } });
+    } catch (e) {
+      return say(e && e.name === "NotAllowedError"
+        ? "The camera was not allowed. Allow it in the browser's site settings, then press Camera again."
+        : "No camera could be opened on this device.");
+    }
+    cam.stream = stream;
+    cam.track = stream.getVideoTracks()[0];
+    const video = $("camera-video");
+    video.srcObject = stream;
+    try { await video.play(); } catch (e) { /* muted video plays; a refusal shows no frames */ }
+    Object.assign(cam, { reset: true, times: [], answered: cam.seq, lastAnswer: performance.now() });
+    $("fps").textContent = "0 fps";
+    $("camera-out").removeAttribute("src");
+    $("camera").hidden = false;
+    for (const b of document.querySelectorAll("[data-camera-start]")) b.setAttribute("aria-pressed", "true");
+    studio.dataset.camera = "on";
+    status("Camera on. Snap takes a photo to render at full size.");
+    if (!socket || socket.readyState > WebSocket.OPEN) connect();
+    cam.timer = setInterval(sendCameraFrame, 1000 / CAMERA_FPS);
+    $("snap").focus();
+  }
+
+  function stopCamera() {
+    if (!cameraOn()) return;
+    clearInterval(cam.timer);
+    for (const t of cam.stream.getTracks()) t.stop();
+    cam.stream = cam.track = cam.timer = null;
+    $("camera-video").srcObject = null;
+    $("camera").hidden = true;
+    for (const b of document.querySelectorAll("[data-camera-start]")) b.setAttribute("aria-pressed", "false");
+    studio.dataset.camera = "off";
+    if (!source) status("Choose a photo to start.");
+  }
+
+  function sendCameraFrame() {
+    const video = $("camera-video");
+    if (!cameraOn() || cam.encoding || !socket || socket.readyState !== WebSocket.OPEN || !video.videoWidth) return;
+    // an answer lost with a dropped socket must not stop the stream for good
+    if (performance.now() - cam.lastAnswer > 3000) cam.answered = cam.seq;
+    if (cam.seq - cam.answered >= cam.inFlight) return;
+    const f = Math.min(1, CAMERA_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    const canvas = cam.canvas;
+    canvas.width = Math.round(video.videoWidth * f);
+    canvas.height = Math.round(video.videoHeight * f);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    cam.encoding = true;
+    canvas.toBlob(async (blob) => {
+      try {
+        if (!blob || !cameraOn()) return;
+        const style = currentStyle();
+        // while a new style's sliders load, its defaults apply
+        const params = $("controls").dataset.style === style ? currentParams() : {};
+        cam.seq += 1;
+        const head = new TextEncoder().encode(JSON.stringify({ type: "camera", seq: cam.seq, style, params, reset: cam.reset }));
+        cam.reset = false;
+        const image = new Uint8Array(await blob.arrayBuffer());
+        const message = new Uint8Array(4 + head.length + image.length);
+        new DataView(message.buffer).setUint32(0, head.length);
+        message.set(head, 4);
+        message.set(image, 4 + head.length);
+        send(message);
+      } finally {
+        cam.encoding = false;
+      }
+    }, "image/jpeg", 0.8);
+  }
+
+  function onCameraFrame(header, blob) {
+    cam.answered = Math.max(cam.answered, header.seq); // older frames were dropped (latest wins)
+    cam.lastAnswer = performance.now();
+    cam.inFlight = header.render_ms < 12 ? 2 : 1;
+    if (!cameraOn()) return;
+    const img = $("camera-out");
+    if (Number(img.dataset.seq || 0) >= header.seq && cam.times.length) return;
+    if (cam.url) URL.revokeObjectURL(cam.url);
+    cam.url = URL.createObjectURL(blob);
+    img.src = cam.url;
+    img.dataset.seq = header.seq;
+    img.dataset.style = header.style;
+    img.alt = `The live camera in the ${header.style.replace(/_/g, " ")} style`;
+    const now = performance.now();
+    cam.times.push(now);
+    while (cam.times.length > 2 && now - cam.times[0] > 2000) cam.times.shift();
+    const n = cam.times.length;
+    const fps = n > 1 ? ((n - 1) * 1000) / (now - cam.times[0]) : 0;
+    $("fps").textContent = `${fps.toFixed(1)} fps`;
+    studio.dataset.fps = fps.toFixed(2);
+  }
+
+  function onCameraError(msg) {
+    if (typeof msg.seq === "number") cam.answered = Math.max(cam.answered, msg.seq);
+    cam.lastAnswer = performance.now();
+    if (msg.code !== "internal") say(msg.message);
+  }
+
+  // Snap: the camera's full resolution (ImageCapture, or the whole video frame), as a photo file
+  async function snap() {
+    if (!cameraOn()) return;
+    const video = $("camera-video");
+    let blob = null;
+    if ("ImageCapture" in window) {
+      try {
+        blob = await Promise.race([
+          new ImageCapture(cam.track).takePhoto(),
+          new Promise((resolve) => setTimeout(() => resolve(null), 2500)),
+        ]);
+      } catch (e) { blob = null; }
+    }
+    if (!blob || !/^image\/(jpeg|png|webp)$/.test(blob.type) || blob.size > maxBytes) {
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+    }
+    stopCamera();
+    if (!blob) return say("The camera gave no picture. Try again.");
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+    const ext = blob.type === "image/png" ? "png" : blob.type === "image/webp" ? "webp" : "jpg";
+    tryPhoto(new File([blob], `camera-${stamp}.${ext}`, { type: blob.type || "image/jpeg" }));
+  }
+
+  for (const b of document.querySelectorAll("[data-camera-start]")) {
+    b.addEventListener("click", () => (cameraOn() ? stopCamera() : startCamera()));
+  }
+  $("camera-stop").addEventListener("click", stopCamera);
+  $("snap").addEventListener("click", snap);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && cameraOn()) stopCamera(); });
+  window.addEventListener("pagehide", stopCamera);
 
   // ---------------------------------------------------------------- restore from the URL
   const kind = studio.dataset.photoKind;

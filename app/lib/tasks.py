@@ -188,6 +188,35 @@ def render_preview(
     }
 
 
+_cameras: dict = {}  # per worker: the newest camera sessions' stable state (palettes, thresholds)
+CAMERA_MAX_PIXELS = 4_200_000  # a camera frame larger than 2560 x 1640 is refused
+
+
+def render_camera(
+    session: str, data: bytes, style: str, params: dict, side: int, quality: int, reset: bool = False
+) -> dict:
+    """Decode one camera frame (JPEG, PNG or WebP bytes), render it at most `side` px long and
+    return it encoded as JPEG. Palettes and thresholds carry over between a session's frames
+    (`effects.apply`'s `cache["stable"]`) so a still scene does not flicker."""
+    t0 = time.perf_counter()
+    image = blocks.shrink(io.decode(data, CAMERA_MAX_PIXELS), side)
+    stable = _cameras.pop((session, style), None)
+    if stable is None or reset:
+        stable = {}
+    _cameras[(session, style)] = stable  # most recently used last
+    while len(_cameras) > 16:
+        del _cameras[next(iter(_cameras))]
+    out = effects.apply(image, style, params, cache={"stable": stable})
+    encoded = io.encode(out, "jpeg", quality)
+    return {
+        "width": out.shape[1],
+        "height": out.shape[0],
+        "mime": "image/jpeg",
+        "data": encoded,
+        "render_ms": (time.perf_counter() - t0) * 1000,
+    }
+
+
 class LookAhead:
     """Builds, on a low-priority thread, the layers the next requests of a slider drag will need.
 
@@ -277,7 +306,7 @@ def crash(emit) -> None:
     os._exit(17)
 
 
-TASKS = {f.__name__: f for f in (render_job, write_small, load_source, render_preview, crash)}
+TASKS = {f.__name__: f for f in (render_job, write_small, load_source, render_preview, render_camera, crash)}
 NEEDS_EMIT = {"render_job", "crash"}
 
 

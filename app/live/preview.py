@@ -12,8 +12,10 @@ import collections
 import json
 import logging
 import pathlib
+import struct
 import uuid
 from multiprocessing import shared_memory
+from typing import Any, cast
 
 import anyio
 from litestar import WebSocket, websocket
@@ -21,13 +23,14 @@ from litestar.exceptions import WebSocketDisconnect
 
 import effects
 from app.jobs import services as jobs
-from app.lib import storage
+from app.lib import storage, tasks
 from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
 from app.lib.metrics import PREVIEW_SECONDS
 from app.lib.objects import get_store
 from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
+from effects import io
 
 from .frames import error, pack
 from .handshake import authenticate
@@ -36,6 +39,10 @@ log = logging.getLogger("toonify.live")
 
 KEEP_REQUESTS = 64  # recent requests remembered for `commit`
 BUSY_BACKLOG = 8  # queued renders per preview worker beyond which sessions are told `busy`
+CAMERA_SIDE = 640  # camera frames are rendered at most this long (the client sends them this size)
+CAMERA_QUALITY = 75
+CAMERA_MAX_BYTES = 4 * 1024 * 1024  # one camera frame's image bytes
+CAMERA_MAX_HEADER = 4096  # one camera frame's JSON header
 
 
 class PreviewSession:
@@ -57,6 +64,8 @@ class PreviewSession:
         self.requests: collections.OrderedDict[int, dict] = collections.OrderedDict()
         self.last_seq: int | None = None
         self.told_busy = False
+        self.camera_pending: dict | None = None  # the newest camera frame not rendered yet
+        self.last_camera_seq: int | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     async def send_json(self, message: dict) -> None:
@@ -64,6 +73,10 @@ class PreviewSession:
 
     async def fail(self, code: str, message: str, seq: int | None = None) -> None:
         await self.send_json(error(code, message, seq))
+
+    async def camera_fail(self, code: str, message: str, seq: int | None = None) -> None:
+        """An error about a camera frame: marked `"camera": true` so a client tells it apart."""
+        await self.send_json({**error(code, message, seq), "camera": True})
 
     async def run(self) -> None:
         renderer = asyncio.create_task(self.render_loop())
@@ -84,12 +97,17 @@ class PreviewSession:
                 return
             except WebSocketDisconnect:
                 return
-            if event["type"] == "websocket.disconnect":
+            message = cast("dict[str, Any]", event)
+            if message["type"] == "websocket.disconnect":
                 return
-            if event.get("bytes") is not None:
-                await self.on_image(event["bytes"])
-            elif event.get("text") is not None:
-                await self.on_text(event["text"])
+            data, text = message.get("bytes"), message.get("text")
+            if data is not None:
+                # a camera frame starts with its header's length (first byte 0) and the header's
+                # "{"; an image file never does (JPEG FF D8, PNG 89 50, WebP "RIFF")
+                camera = data[:1] == b"\x00" and data[4:5] == b"{"
+                await (self.on_camera(data) if camera else self.on_image(data))
+            elif text is not None:
+                await self.on_text(text)
 
     def close(self) -> None:
         if self.shm is not None:
@@ -119,7 +137,7 @@ class PreviewSession:
 
     async def on_open(self, msg: dict) -> None:
         try:
-            job = await jobs.get_owned(self.user, msg.get("job"))
+            job = await jobs.get_owned(self.user, str(msg.get("job") or ""))
         except DomainError:
             await self.fail("not_found", "No such job.")
             return
@@ -172,6 +190,102 @@ class PreviewSession:
         )
         return True
 
+    # -- the live camera -------------------------------------------------------------------
+    async def on_camera(self, data: bytes) -> None:
+        """A camera frame: 4-byte header length, JSON header {"type":"camera","seq",...}, image.
+        Only the newest frame waits; one that arrives while another waits replaces it."""
+        if len(data) < 4:
+            await self.camera_fail("invalid_message", "A camera frame needs a 4-byte header length.")
+            return
+        (n,) = struct.unpack(">I", data[:4])
+        if n > CAMERA_MAX_HEADER or 4 + n > len(data):
+            await self.camera_fail(
+                "invalid_message", f"A camera frame's header must be at most {CAMERA_MAX_HEADER} bytes."
+            )
+            return
+        try:
+            header = parse_json(data[4 : 4 + n], "The camera frame's header")
+        except DomainError as exc:
+            await self.camera_fail("invalid_message", exc.message)
+            return
+        if not isinstance(header, dict) or header.get("type") != "camera":
+            await self.camera_fail(
+                "invalid_message", 'A camera frame\'s header must be {"type": "camera", "seq": ...}.'
+            )
+            return
+        seq = _seq(header)
+        if seq is None:
+            await self.camera_fail("invalid_message", 'A camera frame needs an integer "seq".')
+            return
+        if self.last_camera_seq is not None and seq <= self.last_camera_seq:
+            await self.camera_fail(
+                "invalid_message", f"Camera seq must increase: {seq} is not after {self.last_camera_seq}.", seq
+            )
+            return
+        try:
+            style = effects.style_name(header.get("style"))  # type: ignore[arg-type]  # a non-string is refused
+            params = effects.validate(style, header.get("params") or {})
+        except effects.EffectsError as exc:
+            await self.camera_fail("invalid_params", str(exc), seq)
+            return
+        image = data[4 + n :]
+        if len(image) > CAMERA_MAX_BYTES:
+            await self.camera_fail(
+                "image_too_large", f"A camera frame may be at most {CAMERA_MAX_BYTES // 1048576} MB.", seq
+            )
+            return
+        try:
+            io.inspect(image, tasks.CAMERA_MAX_PIXELS)  # cheap: no pixel decoding
+        except effects.InvalidImage as exc:
+            await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", seq)
+            return
+        self.last_camera_seq = seq
+        reset = header.get("reset") is True or bool(self.camera_pending and self.camera_pending["reset"])
+        self.camera_pending = {"seq": seq, "style": style, "params": params, "data": image, "reset": reset}
+        self.wake.set()
+
+    async def render_camera(self, request: dict) -> bool:
+        """Render one camera frame and send it; False when the socket is gone."""
+        try:
+            frame = await self.pool.run(
+                "preview",
+                "render_camera",
+                affinity=self.affinity,
+                session=self.id,
+                data=request["data"],
+                style=request["style"],
+                params=request["params"],
+                side=CAMERA_SIDE,
+                quality=CAMERA_QUALITY,
+                reset=request["reset"],
+            )
+        except effects.InvalidImage as exc:
+            await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", request["seq"])
+            return True
+        except effects.EffectsError as exc:
+            await self.camera_fail("invalid_params", str(exc), request["seq"])
+            return True
+        except WorkerCrashed:
+            await self.camera_fail("internal", "The renderer restarted; the next frame will be shown.", request["seq"])
+            return True
+        header = {
+            "type": "frame",
+            "camera": True,
+            "seq": request["seq"],
+            "width": frame["width"],
+            "height": frame["height"],
+            "mime": frame["mime"],
+            "final": True,
+            "coarse": False,
+            "render_ms": round(frame["render_ms"], 1),
+            "style": request["style"],
+        }
+        try:
+            await self.socket.send_bytes(pack(header, frame["data"]))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
+
     # -- messages -------------------------------------------------------------------------
     async def on_text(self, text: str) -> None:
         try:
@@ -191,7 +305,9 @@ class PreviewSession:
         }.get(msg["type"])
         if handler is None:
             await self.fail(
-                "invalid_message", f"Unknown message type {msg['type']!r}: use open, render or commit.", _seq(msg)
+                "invalid_message",
+                f"Unknown message type {msg['type']!r}: use open, source, render, commit or ping.",
+                _seq(msg),
             )
             return
         await handler(msg)
@@ -212,7 +328,7 @@ class PreviewSession:
             await self.fail("invalid_message", f"seq must increase: {seq} is not after {self.last_seq}.", seq)
             return
         try:
-            style = effects.style_name(msg.get("style"))
+            style = effects.style_name(msg.get("style"))  # type: ignore[arg-type]  # a non-string is refused
             params = effects.validate(style, msg.get("params") or {})
         except effects.EffectsError as exc:
             await self.fail("invalid_params", str(exc), seq)
@@ -253,6 +369,13 @@ class PreviewSession:
         while True:
             await self.wake.wait()
             self.wake.clear()
+            camera, self.camera_pending = self.camera_pending, None
+            if camera is not None:
+                if not await self.render_camera(camera):
+                    return
+                if self.pending is not None or self.camera_pending is not None:
+                    self.wake.set()
+                continue
             request, self.pending = self.pending, None
             if request is None:
                 continue
@@ -269,6 +392,8 @@ class PreviewSession:
             self.told_busy = False
             side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
             async with self.source_lock:
+                if self.shm is None:  # the session is closing
+                    return
                 try:
                     frame = await self.pool.run(
                         "preview",

@@ -64,7 +64,7 @@ class SharePages(Controller):
         base = _base(request) + services.public_path(share.token)
         hd = bool(job.is_hd_unlocked)
         width, height = (job.output_width, job.output_height) if hd else _sd_size(job)
-        style = effects.label(str(job.style)) if str(job.style) in effects.STYLES else "Cartoon"
+        style = effects.label(str(job.style)) if str(job.style) in effects.STYLES else str(job.style)
         return page(
             request,
             "share.html",

@@ -201,6 +201,9 @@ def test_batch_pages(server, client, user):
     cookie = {"Cookie": f"toonify_access={user['tokens']['access_token']}"}
     page = client.get(f"/batch/{created['uuid']}", headers=cookie)
     assert page.status_code == 200
+    gallery = client.get("/gallery", headers=cookie).text
+    assert gallery.count(f'href="/batch/{created["uuid"]}"') == 1, "one heading groups the batch in the gallery"
+    assert "Batch of 2 pictures" in gallery
     for job in created["jobs"]:
         assert f'data-job="{job}"' in page.text
     assert f"/batches/{created['uuid']}/zip" in page.text and "Download all" in page.text
