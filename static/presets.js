@@ -7,17 +7,8 @@
   if (!list) return;
   let loadedFor = null, presets = [];
 
-  const style = () => document.querySelector('input[name="style"]:checked').value;
+  const { currentStyle: style, currentParams } = window.ToonifyStudio;
   const tell = (text) => { $("preset-message").textContent = text || ""; };
-
-  function currentParams() {
-    const params = {};
-    for (const el of $("controls").querySelectorAll("[name]")) {
-      const t = el.dataset.type;
-      params[el.name] = t === "bool" ? el.checked : t === "choice" ? el.value : Number(el.value);
-    }
-    return params;
-  }
 
   async function api(method, url, body) {
     const r = await fetch(url, {

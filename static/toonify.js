@@ -43,6 +43,8 @@
     }
     return params;
   }
+  // the studio's other scripts (presets.js) read the settings through these, not a copy of them
+  window.ToonifyStudio = { currentStyle, currentParams };
 
   const currentKey = () => JSON.stringify([currentStyle(), currentParams()]);
 

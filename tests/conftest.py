@@ -98,16 +98,7 @@ class Server:
         raise RuntimeError(f"server did not start: {self.log_tail()}")
 
     def stop(self, kill: bool = False) -> None:
-        if self.proc and self.proc.poll() is None:
-            if kill:
-                self.proc.kill()
-            else:
-                self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, kill, grace=15)
 
     def log_tail(self) -> str:
         return (self.data_dir / "server.log").read_text(errors="replace")[-3000:]
@@ -129,6 +120,20 @@ class Server:
             if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline and (nice == 10) == (lane == "jobs"):
                 found.append(int(kid))
         return found
+
+
+def stop_process(proc: subprocess.Popen | None, kill: bool = False, grace: float = 15) -> None:
+    """Stop a process the tests started: at once (kill) or politely, then for sure."""
+    if proc and proc.poll() is None:
+        if kill:
+            proc.kill()
+        else:
+            proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def make_server(backend: str, tmp: pathlib.Path, **extra: str) -> Server:

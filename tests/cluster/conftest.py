@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Server, _pg_admin, drop_database, free_port, make_server
+from tests.conftest import ROOT, Server, _pg_admin, drop_database, free_port, make_server, stop_process
 from tests.fake_stripe import FakeStripe
 
 REDIS_URL = os.environ.get("TOONIFY_TEST_REDIS", "redis://127.0.0.1:6379/11")
@@ -143,16 +143,7 @@ class Worker:
         return self.proc.pid
 
     def stop(self, kill: bool = False) -> None:
-        if self.proc and self.proc.poll() is None:
-            if kill:
-                self.proc.kill()
-            else:
-                self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, kill, grace=30)
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
