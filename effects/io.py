@@ -227,7 +227,11 @@ def orient(image: np.ndarray, orientation: int) -> np.ndarray:
 def upright_size(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """(width, height) of the picture as `decode` returns it, from the headers alone (`inspect` runs
     first): JPEG orientations 5-8 swap the stored sides."""
-    fmt = inspect(data, max_pixels)
+    return oriented_size(data, inspect(data, max_pixels))
+
+
+def oriented_size(data: bytes, fmt: str) -> tuple[int, int]:
+    """`upright_size` for bytes already inspected as `fmt` (no second pass over the file)."""
     w, h = header_size(data, fmt)
     if fmt == "jpeg" and exif_orientation(data) >= 5:
         return h, w

@@ -72,6 +72,11 @@ def safe_filename(name: str | None) -> str:
     return cleaned or "photo"
 
 
+def _checked_size(data: bytes, filename: str) -> tuple[str, tuple[int, int]]:
+    fmt = check_upload(data, filename)
+    return fmt, io.oriented_size(data, fmt)
+
+
 async def create(
     user: User, data: bytes, filename: str, style: str, params: dict, batch: str | None = None
 ) -> ImageJob:
@@ -82,12 +87,12 @@ async def create(
     original's thumbnail; a file whose headers pass but whose image data does not decode ends
     as a FAILED job.
     """
-    fmt = check_upload(data, filename)
+    # header checks walk the whole file (PNG checksums): off the event loop, once
+    fmt, (width, height) = await anyio.to_thread.run_sync(_checked_size, data, filename)
     job_uuid = str(uuid.uuid4())
     store = get_store()
     keys = JobKeys(job_uuid, "." + storage.EXT[fmt])
     try:
-        width, height = io.upright_size(data, get_settings().max_image_pixels)
         async with store.workspace([], [keys.original]) as files:
             await anyio.to_thread.run_sync(io.write_atomic, files[keys.original], data)
     except effects.EffectsError as exc:

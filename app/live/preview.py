@@ -124,7 +124,7 @@ class PreviewSession:
     # -- sources --------------------------------------------------------------------------
     async def on_image(self, data: bytes) -> None:
         try:
-            fmt = jobs.check_upload(data, "")
+            fmt = await anyio.to_thread.run_sync(jobs.check_upload, data, "")  # walks the file: off the loop
         except DomainError as exc:
             await self.fail(exc.ws_code, exc.message)
             return
