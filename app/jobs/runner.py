@@ -8,6 +8,7 @@ import time
 
 import effects
 from app.lib.clock import now
+from app.lib.db import persist
 from app.lib.errors import fault
 from app.lib.objects import JobKeys, get_store
 from app.lib.pool import Pool, TaskFailed, WorkerCrashed
@@ -41,7 +42,7 @@ class JobRunner(Renderer):
         self._spawn(self._run(job_uuid))
 
     async def _run(self, job_uuid: str) -> None:
-        job = await ImageJob.objects().where(ImageJob.uuid == job_uuid).first()
+        job = await persist(lambda: ImageJob.objects().where(ImageJob.uuid == job_uuid).first())
         if job is None or str(job.status) in (JobStatus.DONE.value, JobStatus.FAILED.value):
             return  # deleted, or finished by an earlier delivery: the result is written once
         s = get_settings()
@@ -108,7 +109,7 @@ class JobRunner(Renderer):
         if error:
             await self._fail(job_uuid, error)
             return
-        if not await ImageJob.exists().where(ImageJob.uuid == job_uuid):
+        if not await persist(lambda: ImageJob.exists().where(ImageJob.uuid == job_uuid)):
             await store.remove(keys.all)  # deleted while rendering
             return
         await self._update(
@@ -145,10 +146,14 @@ class JobRunner(Renderer):
     async def _write(self, job_uuid: str, status: JobStatus, **values) -> bool:
         """Write the status unless the job already finished (a job delivered twice finishes once)."""
         values["status"] = status.value
-        changed = await (
-            ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()})
-            .where((ImageJob.uuid == job_uuid) & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value]))
-            .returning(ImageJob.id)
+        changed = await persist(
+            lambda: (
+                ImageJob.update({getattr(ImageJob, k): v for k, v in values.items()})
+                .where(
+                    (ImageJob.uuid == job_uuid) & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value])
+                )
+                .returning(ImageJob.id)
+            )
         )
         return bool(changed)
 

@@ -90,3 +90,22 @@ def locked(query):
     from piccolo.engine.postgres import PostgresEngine
 
     return query.lock_rows() if isinstance(query.table._meta.db, PostgresEngine) else query
+
+
+async def persist(make, attempts: int = 8, first_wait: float = 0.2):
+    """Run the query `make()` builds, again (with a new connection from the pool) while the
+    database is briefly gone: a job's final status must not be lost to a dropped connection."""
+    import asyncio
+
+    from .errors import database_gone
+
+    wait = first_wait
+    for attempt in range(attempts):
+        try:
+            return await make()
+        except Exception as exc:
+            if not database_gone(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(wait)  # back off: the server or the pool is reconnecting
+            wait = min(wait * 2, 5.0)
+    raise AssertionError("unreachable")

@@ -206,7 +206,7 @@ def fault(exc: BaseException) -> DomainError | None:
         return DomainError("insufficient_storage", "The server is out of storage space; try again later.")
     if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return DomainError("unavailable", "The server cannot store files right now; try again later.", RETRY)
-    if _database_gone(exc):
+    if database_gone(exc):
         return DomainError("unavailable", "The database is not reachable just now; try again shortly.", RETRY)
     return None
 
@@ -214,7 +214,7 @@ def fault(exc: BaseException) -> DomainError | None:
 RETRY = {"Retry-After": "5"}
 
 
-def _database_gone(exc: BaseException) -> bool:
+def database_gone(exc: BaseException) -> bool:
     import sqlite3
 
     import asyncpg
