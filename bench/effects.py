@@ -31,7 +31,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import effects  # noqa: E402
-from app.lib import tasks  # noqa: E402
+from app.render import work  # noqa: E402
 from bench._common import big_photos, machine, pct, sweep_values  # noqa: E402
 from effects import blocks, io  # noqa: E402
 
@@ -78,7 +78,7 @@ def peak_ratio(img: np.ndarray, style: str) -> float:
 
 def job_cost(data: bytes, style: str, max_dimension: int = 4096) -> None:
     """What a job worker does with an upload, minus the file writes."""
-    fit = getattr(tasks, "_fit", blocks.shrink)  # (older checkouts had no _fit)
+    fit = getattr(work, "_fit", blocks.shrink)  # (older checkouts had no _fit)
     image = fit(io.decode(data), max_dimension)
     out = effects.apply(image, style)
     io.encode(out, "jpeg", 85)

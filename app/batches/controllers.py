@@ -15,10 +15,10 @@ from app.jobs import services as jobs
 from app.jobs.schemas import Job
 from app.lib.errors import DomainError
 from app.lib.inputs import read_form
-from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.presets import services as presets
 from app.render.base import Renderer
+from app.render.pool import Pool
 from app.server import openapi
 
 from . import services

@@ -26,6 +26,7 @@ from app.lib.db import locked, write_transaction
 from app.lib.errors import DomainError, from_effects, not_found
 from app.lib.objects import JobKeys, get_store
 from app.lib.settings import get_settings
+from app.render.tasks import WriteSmall
 from effects import io as image_io
 
 from .schemas import Batch as BatchOut
@@ -261,12 +262,12 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
     try:
         async with store.workspace([keys.original], [keys.thumb("original")]) as files:
             size = await pool.run(
-                "preview",
-                "write_small",
-                src=str(files[keys.original]),
-                dst=str(files[keys.thumb("original")]),
-                side=jobs.THUMB_SIDE,
-                max_pixels=s.max_image_pixels,
+                WriteSmall(
+                    src=str(files[keys.original]),
+                    dst=str(files[keys.thumb("original")]),
+                    side=jobs.THUMB_SIDE,
+                    max_pixels=s.max_image_pixels,
+                )
             )
     except effects.EffectsError as exc:
         raise from_effects(exc) from None

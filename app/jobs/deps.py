@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar.datastructures import State
 
 from app.auth.tables import User
-from app.lib.pool import Pool
 from app.render.base import Renderer
+from app.render.pool import Pool
 
 from . import services
 from .events import JobEvents

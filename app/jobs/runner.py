@@ -7,13 +7,15 @@ import logging
 import time
 
 import effects
+from app.lib import metrics
 from app.lib.clock import now
 from app.lib.db import persist
 from app.lib.errors import fault
 from app.lib.objects import JobKeys, get_store
-from app.lib.pool import Pool, TaskFailed, WorkerCrashed
 from app.lib.settings import get_settings
 from app.render.base import Renderer
+from app.render.pool import Pool, TaskFailed, WorkerCrashed
+from app.render.tasks import RenderFile
 
 from .events import JobEvents
 from .services import THUMB_SIDE, params_of
@@ -77,24 +79,25 @@ class JobRunner(Renderer):
             # the full-size result is stored last: its appearing is what marks the job finished
             outputs = [keys.thumb("original"), keys.thumb("result"), keys.sd, keys.result]
             async with store.workspace([keys.original], outputs) as files:
-                meta = await self.pool.run(
-                    "jobs",
-                    "render_job",
-                    on_progress,
-                    on_start=on_start,
-                    src=str(files[keys.original]),
-                    dst=str(files[keys.result]),
-                    sd=str(files[keys.sd]),
-                    thumb=str(files[keys.thumb("result")]),
-                    thumb_original=str(files[keys.thumb("original")]),
-                    style=job.style,
-                    params=params_of(job),
-                    quality=s.default_output_quality,
-                    max_dimension=s.max_image_dimension,
-                    max_pixels=s.max_image_pixels,
-                    sd_side=s.sd_max_side,
-                    thumb_side=THUMB_SIDE,
-                )
+                with metrics.rendering():
+                    meta = await self.pool.run(
+                        RenderFile(
+                            src=str(files[keys.original]),
+                            dst=str(files[keys.result]),
+                            sd=str(files[keys.sd]),
+                            thumb=str(files[keys.thumb("result")]),
+                            thumb_original=str(files[keys.thumb("original")]),
+                            style=job.style,
+                            params=params_of(job),
+                            quality=s.default_output_quality,
+                            max_dimension=s.max_image_dimension,
+                            max_pixels=s.max_image_pixels,
+                            sd_side=s.sd_max_side,
+                            thumb_side=THUMB_SIDE,
+                        ),
+                        on_progress,
+                        on_start=on_start,
+                    )
             error = None
         except effects.EffectsError as exc:
             error = f"This image could not be rendered: {exc}"
@@ -143,8 +146,9 @@ class JobRunner(Renderer):
         except Exception as exc:  # the next write or the final status carries the truth
             log.info("progress of job %s not written: %s", job_uuid, exc)
 
-    async def _write(self, job_uuid: str, status: JobStatus, **values) -> bool:
-        """Write the status unless the job already finished (a job delivered twice finishes once)."""
+    async def _write(self, job_uuid: str, status: JobStatus, **values) -> str | None:
+        """Write the status unless the job already finished (a job delivered twice finishes once);
+        returns the job's style if it was written."""
         values["status"] = status.value
         changed = await persist(
             lambda: (
@@ -152,15 +156,17 @@ class JobRunner(Renderer):
                 .where(
                     (ImageJob.uuid == job_uuid) & ImageJob.status.not_in([JobStatus.DONE.value, JobStatus.FAILED.value])
                 )
-                .returning(ImageJob.id)
+                .returning(ImageJob.style)
             )
         )
-        return bool(changed)
+        return str(changed[0]["style"]) if changed else None
 
     async def _update(self, job_uuid: str, status: JobStatus, **values) -> None:
         """Write a status change (and other columns) and tell the job's followers, once."""
-        if not await self._write(job_uuid, status, **values):
+        style = await self._write(job_uuid, status, **values)
+        if style is None:
             return
+        metrics.JOBS.labels(style, status.value).inc()  # counted where the status is written: once
         progress = values.get("progress", 1.0 if status == JobStatus.DONE else 0.0)
         self.events.publish(job_uuid, status_event(job_uuid, status.value, progress, values.get("error_message")))
 

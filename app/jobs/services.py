@@ -83,7 +83,7 @@ async def create(
     """Check the upload's headers, store it, then insert the QUEUED row. Any failure removes
     what was written: no half-made job.
 
-    The pixels are decoded once, by the job (app/lib/tasks.py: render_job), which also writes the
+    The pixels are decoded once, by the job (app/render/work.py: render_file), which also writes the
     original's thumbnail; a file whose headers pass but whose image data does not decode ends
     as a FAILED job.
     """

@@ -13,6 +13,7 @@ import json
 import logging
 import pathlib
 import struct
+import time
 import uuid
 from multiprocessing import shared_memory
 from typing import Any, cast
@@ -23,13 +24,15 @@ from litestar.exceptions import WebSocketDisconnect
 
 import effects
 from app.jobs import services as jobs
-from app.lib import storage, tasks
+from app.lib import storage
 from app.lib.errors import DomainError, from_effects
 from app.lib.inputs import parse_json
-from app.lib.metrics import PREVIEW_SECONDS
+from app.lib.metrics import PREVIEW_LATENCY, PREVIEW_SECONDS
 from app.lib.objects import get_store
-from app.lib.pool import WorkerCrashed
 from app.lib.settings import get_settings
+from app.render.pool import WorkerCrashed
+from app.render.tasks import LoadSource, RenderCamera, RenderPreview
+from app.render.work import CAMERA_MAX_PIXELS
 from effects import io
 
 from .frames import error, pack
@@ -159,13 +162,13 @@ class PreviewSession:
                 self.shm = shared_memory.SharedMemory(create=True, size=side * side * 3)
             try:
                 info = await self.pool.run(
-                    "preview",
-                    "load_source",
+                    LoadSource(
+                        shm_name=self.shm.name,
+                        path=str(path),
+                        side=side,
+                        max_pixels=self.settings.max_image_pixels,
+                    ),
                     affinity=self.affinity,
-                    shm_name=self.shm.name,
-                    path=str(path),
-                    side=side,
-                    max_pixels=self.settings.max_image_pixels,
                 )
             except (effects.InvalidImage, WorkerCrashed) as exc:
                 if temp:
@@ -235,7 +238,7 @@ class PreviewSession:
             )
             return
         try:
-            io.inspect(image, tasks.CAMERA_MAX_PIXELS)  # cheap: no pixel decoding
+            io.inspect(image, CAMERA_MAX_PIXELS)  # cheap: no pixel decoding
         except effects.InvalidImage as exc:
             await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", seq)
             return
@@ -248,16 +251,16 @@ class PreviewSession:
         """Render one camera frame and send it; False when the socket is gone."""
         try:
             frame = await self.pool.run(
-                "preview",
-                "render_camera",
+                RenderCamera(
+                    session=self.id,
+                    data=request["data"],
+                    style=request["style"],
+                    params=request["params"],
+                    side=CAMERA_SIDE,
+                    quality=CAMERA_QUALITY,
+                    reset=request["reset"],
+                ),
                 affinity=self.affinity,
-                session=self.id,
-                data=request["data"],
-                style=request["style"],
-                params=request["params"],
-                side=CAMERA_SIDE,
-                quality=CAMERA_QUALITY,
-                reset=request["reset"],
             )
         except effects.InvalidImage as exc:
             await self.camera_fail(from_effects(exc).ws_code, f"The camera frame was refused: {exc}", request["seq"])
@@ -338,7 +341,7 @@ class PreviewSession:
             return
         fmt = "webp" if msg.get("format") == "webp" else "jpeg"
         self.last_seq = seq
-        request = {"seq": seq, "style": style, "params": params, "format": fmt}
+        request = {"seq": seq, "style": style, "params": params, "format": fmt, "at": time.perf_counter()}
         self.requests[seq] = request
         while len(self.requests) > KEEP_REQUESTS:
             self.requests.popitem(last=False)
@@ -392,21 +395,21 @@ class PreviewSession:
             self.told_busy = False
             side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
             async with self.source_lock:
-                if self.shm is None:  # the session is closing
+                if self.shm is None or self.shape is None:  # the session is closing
                     return
                 try:
                     frame = await self.pool.run(
-                        "preview",
-                        "render_preview",
+                        RenderPreview(
+                            shm_name=self.shm.name,
+                            shape=self.shape,
+                            version=self.version,
+                            style=request["style"],
+                            params=request["params"],
+                            side=side,
+                            fmt=request["format"],
+                            quality=80,
+                        ),
                         affinity=self.affinity,
-                        shm_name=self.shm.name,
-                        shape=self.shape,
-                        version=self.version,
-                        style=request["style"],
-                        params=request["params"],
-                        side=side,
-                        fmt=request["format"],
-                        quality=80,
                     )
                 except effects.EffectsError as exc:
                     await self.fail("invalid_params", str(exc), request["seq"])
@@ -432,6 +435,7 @@ class PreviewSession:
                 await self.socket.send_bytes(pack(header, frame["data"]))
             except (WebSocketDisconnect, RuntimeError, OSError):
                 return
+            PREVIEW_LATENCY.observe(time.perf_counter() - request["at"])
 
 
 def _seq(msg: dict) -> int | None:

@@ -16,11 +16,10 @@ import sys
 from saq import Worker
 
 from app.jobs.runner import JobRunner
-from app.jobs.tables import ImageJob
 from app.lib import cluster, metrics
 from app.lib.logs import job_id
-from app.lib.pool import Pool
 from app.lib.settings import get_settings
+from app.render.pool import Pool
 
 from . import queue, tasks
 from .events import RedisJobEvents
@@ -81,15 +80,13 @@ async def run(concurrency: int, metrics_port: int) -> int:
 
     async def render(ctx, *, task: dict) -> None:
         order = tasks.decode(task)
+        if not isinstance(order, tasks.RenderJob):  # the queue carries whole jobs; pool tasks stay local
+            raise TypeError(f"a queue worker does not run {type(order).__name__} tasks")
         job = ctx["job"]
         beat = asyncio.create_task(_heartbeat(job, max(0.5, s.job_heartbeat / 3)))
         token = job_id.set(order.job)
         try:
-            with metrics.rendering(order.job):
-                await runner.run(order.job)
-            row = await ImageJob.select(ImageJob.style, ImageJob.status).where(ImageJob.uuid == order.job).first()
-            if row:
-                metrics.JOBS.labels(row["style"], row["status"]).inc()
+            await runner.run(order.job)
         finally:
             beat.cancel()
             await events.flush()  # followers hear DONE before the queue forgets the job

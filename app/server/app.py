@@ -27,12 +27,12 @@ from app.jobs.events import JobEvents
 from app.jobs.runner import JobRunner
 from app.lib import storage
 from app.lib.errors import EXCEPTION_HANDLERS
-from app.lib.pool import Pool
 from app.lib.settings import get_settings
 from app.live.jobs import job_socket
 from app.live.preview import preview_socket
 from app.payments.controllers import PaymentController
 from app.presets.controllers import PresetController
+from app.render.pool import Pool
 from app.server import openapi
 from app.server.middleware import metrics_middleware, request_guard
 from app.shares.controllers import ShareController, SharePages

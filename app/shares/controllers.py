@@ -12,7 +12,7 @@ from app.auth.deps import provide_user
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.lib.objects import get_store
-from app.lib.pool import Pool
+from app.render.pool import Pool
 from app.server import openapi
 from app.web.pages import page
 

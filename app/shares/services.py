@@ -20,6 +20,7 @@ from app.lib.clock import now
 from app.lib.errors import DomainError, not_found
 from app.lib.objects import get_store
 from app.lib.settings import get_settings
+from app.render.tasks import WriteSmall
 
 from .schemas import ShareOut
 from .tables import Share
@@ -62,12 +63,12 @@ async def ensure_before_copy(job: ImageJob, pool) -> None:
     s = get_settings()
     async with store.workspace([keys.original], [keys.thumb("before")]) as files:
         await pool.run(
-            "preview",
-            "write_small",
-            src=str(files[keys.original]),
-            dst=str(files[keys.thumb("before")]),
-            side=s.sd_max_side,
-            max_pixels=s.max_image_pixels,
+            WriteSmall(
+                src=str(files[keys.original]),
+                dst=str(files[keys.thumb("before")]),
+                side=s.sd_max_side,
+                max_pixels=s.max_image_pixels,
+            )
         )
 
 

@@ -306,3 +306,28 @@ async def test_the_job_writes_the_original_thumbnail(server, client):
     thumb = io.decode(r.content)
     assert max(thumb.shape[:2]) <= 360
     assert (thumb.shape[0] > thumb.shape[1]) == (upright.shape[0] > upright.shape[1]), "upright, like the upload"
+
+
+def _sample(text: str, name: str) -> float:
+    """The value of one sample line of a Prometheus text page (0 when it is absent)."""
+    for line in text.splitlines():
+        if line.rsplit(" ", 1)[0] == name:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_embedded_metrics_count_jobs_by_style_and_time_previews_end_to_end(server, client, token):
+    headers = {"Authorization": f"Bearer {token}"}
+    done = 'toonify_jobs_total{status="DONE",style="sketch"}'
+    before = client.get("/metrics").text
+    job = upload(client, headers, photo("prairie_falcon.jpg"), style="sketch").json()
+    assert wait_done(client, headers, job["uuid"])["status"] == "DONE"
+    ws, _ = await open_session(server, token)
+    async with ws:
+        await ws.send(json.dumps({"type": "render", "seq": 1, "style": "sketch", "params": {}}))
+        await until(ws, lambda m: m.get("type") == "frame" and m.get("final"))
+    after = client.get("/metrics").text
+    assert _sample(after, done) == _sample(before, done) + 1  # counted once, by the embedded runner
+    latency = "toonify_preview_latency_seconds_count"
+    assert _sample(after, latency) >= _sample(before, latency) + 1
+    assert _sample(after, "toonify_render_seconds_count") >= _sample(before, "toonify_render_seconds_count") + 1

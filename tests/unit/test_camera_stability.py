@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import effects
-from app.lib import tasks
+from app.render import work
+from app.render.tasks import RenderCamera
 from effects import blocks, io
 from tests.imaging import photo, to_side
 
@@ -70,8 +71,8 @@ def test_a_session_palette_follows_a_new_scene_slowly_but_surely():
 
 def test_render_camera_task_decodes_renders_and_keeps_state_per_session():
     data = io.encode(camera_frame(), "jpeg", 85)
-    out = tasks.render_camera("s1", data, "cartoon", {}, 640, 75)
+    out = work.render_camera(RenderCamera("s1", data, "cartoon", {}, 640, 75), lambda m: None)
     assert out["mime"] == "image/jpeg" and max(out["width"], out["height"]) == 640
-    assert ("s1", "cartoon") in tasks._cameras
+    assert ("s1", "cartoon") in work._cameras
     with pytest.raises(effects.InvalidImage):
-        tasks.render_camera("s1", b"\xff\xd8not a jpeg", "cartoon", {}, 640, 75)
+        work.render_camera(RenderCamera("s1", b"\xff\xd8not a jpeg", "cartoon", {}, 640, 75), lambda m: None)

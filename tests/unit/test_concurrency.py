@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from app.jobs.events import Follower, JobEvents
-from app.lib.pool import Pool, WorkerCrashed
+from app.render.pool import Pool, WorkerCrashed
+from app.render.tasks import Crash, WriteSmall
 from tests.imaging import photo
 
 
@@ -63,15 +64,13 @@ async def pool():
 async def test_a_lane_runs_tasks_reports_their_start_and_survives_a_crash(pool, tmp_path):
     started: list[str] = []
     kwargs = {"src": str(photo("prairie_falcon.jpg")), "max_pixels": 10**8, "side": 64}
-    size = await pool.run(
-        "jobs", "write_small", on_start=lambda: started.append("a"), dst=str(tmp_path / "a.jpg"), **kwargs
-    )
+    size = await pool.run(WriteSmall(dst=str(tmp_path / "a.jpg"), **kwargs), on_start=lambda: started.append("a"))
     assert size == {"width": 800, "height": 533} and started == ["a"]
     assert (tmp_path / "a.jpg").exists()
     with pytest.raises(WorkerCrashed):
-        await pool.run("jobs", "crash")
+        await pool.run(Crash())  # the jobs lane
     # the lane replaced its worker: the next task runs
-    again = await pool.run("jobs", "write_small", dst=str(tmp_path / "b.jpg"), **kwargs)
+    again = await pool.run(WriteSmall(dst=str(tmp_path / "b.jpg"), **kwargs))
     assert again == size
 
 
@@ -79,14 +78,12 @@ async def test_a_task_cancelled_while_waiting_never_starts(pool, tmp_path):
     started: list[str] = []
     kwargs = {"src": str(photo("book-beside-flowers.jpg")), "max_pixels": 10**8, "side": 64}
     first = asyncio.ensure_future(
-        pool.run("jobs", "write_small", on_start=lambda: started.append("first"), dst=str(tmp_path / "1.jpg"), **kwargs)
+        pool.run(WriteSmall(dst=str(tmp_path / "1.jpg"), **kwargs), on_start=lambda: started.append("first"))
     )
     second = asyncio.ensure_future(
-        pool.run(
-            "jobs", "write_small", on_start=lambda: started.append("second"), dst=str(tmp_path / "2.jpg"), **kwargs
-        )
+        pool.run(WriteSmall(dst=str(tmp_path / "2.jpg"), **kwargs), on_start=lambda: started.append("second"))
     )
-    await asyncio.sleep(0)  # both submitted; the lane's one worker takes the first
+    await asyncio.sleep(0)  # both submitted; the lane's one worker (preview lane) takes the first
     second.cancel()
     assert (await first)["width"] == 1536
     with pytest.raises(asyncio.CancelledError):

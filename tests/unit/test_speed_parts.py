@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import effects
-from app.lib import tasks
+from app.render import work
+from app.render.tasks import LoadSource, RenderFile
 from effects import blocks, io
 from tests.imaging import photo, ssim, to_side
 
@@ -105,7 +106,9 @@ def test_preview_source_is_loaded_at_preview_size_from_a_reduced_decode(monkeypa
     spy = DecodeSpy(monkeypatch)
     shm = shared_memory.SharedMemory(create=True, size=512 * 512 * 3)
     try:
-        info = tasks.load_source(shm.name, str(photo("book-beside-flowers.jpg")), 512, io.DEFAULT_MAX_PIXELS)
+        info = work.load_source(
+            LoadSource(shm.name, str(photo("book-beside-flowers.jpg")), 512, io.DEFAULT_MAX_PIXELS), lambda m: None
+        )
         h, w, _ = info["shape"]
         got = np.ndarray(info["shape"], np.uint8, buffer=shm.buf).copy()
     finally:
@@ -123,20 +126,22 @@ def test_a_job_decodes_its_upload_once_and_writes_every_copy(tmp_path, monkeypat
     paths = {k: tmp_path / f"{k}.jpg" for k in ("out", "sd", "thumb", "thumb_original")}
     spy = DecodeSpy(monkeypatch)
     messages: list[dict] = []
-    meta = tasks.render_job(
-        src=str(src),
-        dst=str(paths["out"]),
-        sd=str(paths["sd"]),
-        thumb=str(paths["thumb"]),
-        thumb_original=str(paths["thumb_original"]),
-        style="cartoon",
-        params={},
-        quality=85,
-        max_dimension=4096,
-        max_pixels=io.DEFAULT_MAX_PIXELS,
-        sd_side=600,
-        thumb_side=100,
-        emit=messages.append,
+    meta = work.render_file(
+        RenderFile(
+            src=str(src),
+            dst=str(paths["out"]),
+            sd=str(paths["sd"]),
+            thumb=str(paths["thumb"]),
+            thumb_original=str(paths["thumb_original"]),
+            style="cartoon",
+            params={},
+            quality=85,
+            max_dimension=4096,
+            max_pixels=io.DEFAULT_MAX_PIXELS,
+            sd_side=600,
+            thumb_side=100,
+        ),
+        messages.append,
     )
     assert len(spy.flags) == 1, "the upload is decoded exactly once"
     upright = io.read_image(src)
@@ -159,18 +164,17 @@ def test_jobs_above_the_maximum_dimension_are_scaled_to_it(tmp_path):
     src = tmp_path / "in.jpg"
     src.write_bytes(photo("japanese-shop.jpg").read_bytes())  # 2048 px long
     out = tmp_path / "out.jpg"
-    meta = tasks.render_job(
+    meta = work.render_file(RenderFile(
         src=str(src), dst=str(out), sd=str(tmp_path / "sd.jpg"), thumb=str(tmp_path / "t.jpg"), style="sketch",
         params={}, quality=85, max_dimension=1500, max_pixels=io.DEFAULT_MAX_PIXELS, sd_side=256, thumb_side=64,
-        emit=lambda m: None,
-    )  # fmt: skip
+    ), lambda m: None)  # fmt: skip
     assert max(meta["width"], meta["height"]) == 1500
     assert not (tmp_path / "thumb_original.jpg").exists()
 
 
 def test_small_copies_of_huge_partials_keep_the_picture():
     img = io.read_image(photo("japanese-shop.jpg"))
-    small = tasks._small(img, 128)
+    small = work._small(img, 128)
     assert max(small.shape[:2]) == 128
     assert ssim(small, to_side(img, 128)) > 0.7
 
@@ -186,7 +190,7 @@ def test_frame_of_reuses_a_cached_frame():
 def test_pathlib_is_what_tasks_read(tmp_path):
     # load_source refuses a missing file with the effects error the session reports
     with pytest.raises(effects.InvalidImage):
-        tasks.load_source("none", str(pathlib.Path(tmp_path) / "missing.jpg"), 64, io.DEFAULT_MAX_PIXELS)
+        work.load_source(LoadSource("none", str(pathlib.Path(tmp_path) / "missing.jpg"), 64, 10**8), lambda m: None)
 
 
 @pytest.mark.parametrize("k", [3, 13, 31])
@@ -229,7 +233,7 @@ def test_palette_mapping_with_ink_equals_mapping_then_darkening():
 def test_look_ahead_is_off_unless_asked_for(monkeypatch):
     monkeypatch.delenv("TOONIFY_PREVIEW_LOOK_AHEAD", raising=False)
     entry = {"image": np.zeros((40, 40, 3), np.uint8), "cache": {}}
-    ahead = tasks.LookAhead()
+    ahead = work.LookAhead()
     for s in (1, 2):
         ahead.follow(entry, "cartoon", {**effects.defaults("cartoon"), "smoothness": s})
     assert ahead.thread is None
@@ -239,7 +243,7 @@ def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(monkey
     monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 320)
     entry = {"image": img, "cache": {}}
-    ahead = tasks.LookAhead()
+    ahead = work.LookAhead()
     first = {**effects.defaults("cartoon"), "smoothness": 1}
     second = {**first, "smoothness": 2}
     for params in (first, second):
@@ -261,7 +265,7 @@ def test_look_ahead_ignores_style_switches_and_several_moved_controls(monkeypatc
     monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 200)
     entry = {"image": img, "cache": {}}
-    ahead = tasks.LookAhead()
+    ahead = work.LookAhead()
     ahead.follow(entry, "cartoon", effects.defaults("cartoon"))
     ahead.follow(entry, "sketch", effects.defaults("sketch"))
     ahead.follow(entry, "sketch", {**effects.defaults("sketch"), "darkness": 1.0, "shading": 0.1})

@@ -22,7 +22,8 @@ from typing import Any
 
 import effects
 
-from . import tasks
+from . import work
+from .tasks import Task, to_wire
 
 log = logging.getLogger("toonify.pool")
 _ids = itertools.count(1)
@@ -37,9 +38,10 @@ class TaskFailed(RuntimeError):
 
 
 @dataclass
-class Task:
-    name: str
-    kwargs: dict
+class Order:
+    """A task waiting for, or running in, a pool process."""
+
+    task: Task
     future: asyncio.Future
     on_progress: Callable[[dict], None] | None = None
     on_start: Callable[[], None] | None = None  # called when a worker takes the task
@@ -53,11 +55,11 @@ class Worker:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
-            target=tasks.worker_main, args=(child, lane.niceness), daemon=True, name=f"toonify-{lane.name}"
+            target=work.worker_main, args=(child, lane.niceness), daemon=True, name=f"toonify-{lane.name}"
         )
         self.process.start()
         child.close()
-        self.task: Task | None = None
+        self.task: Order | None = None
         self.ready = False
         self.alive = True
         threading.Thread(target=self._read, daemon=True, name=f"reader-{self.process.pid}").start()
@@ -72,9 +74,9 @@ class Worker:
                 return
             loop.call_soon_threadsafe(self.lane.on_message, self, msg)
 
-    def start(self, task: Task) -> None:
+    def start(self, task: Order) -> None:
         self.task = task
-        self.conn.send((task.id, task.name, task.kwargs))
+        self.conn.send((task.id, to_wire(task.task)))
         if task.on_start:
             task.on_start()
 
@@ -91,7 +93,7 @@ class Worker:
 class Lane:
     def __init__(self, name: str, size: int, niceness: int, loop: asyncio.AbstractEventLoop):
         self.name, self.size, self.niceness, self.loop = name, max(1, size), niceness, loop
-        self.pending: collections.deque[Task] = collections.deque()
+        self.pending: collections.deque[Order] = collections.deque()
         self.workers = [Worker(self) for _ in range(self.size)]
         self.closed = False
 
@@ -99,11 +101,11 @@ class Lane:
     def backlog(self) -> int:
         return len(self.pending)
 
-    def submit(self, task: Task) -> None:
+    def submit(self, task: Order) -> None:
         self.pending.append(task)
         self._dispatch()
 
-    def cancel(self, task: Task) -> None:
+    def cancel(self, task: Order) -> None:
         # a task already running finishes and its result is dropped
         with contextlib.suppress(ValueError):
             self.pending.remove(task)
@@ -148,7 +150,7 @@ class Lane:
                 elif kind_name == "OSError":
                     exc = OSError(code, message)
                 else:
-                    log.error("task %s failed in worker: %s", task.name, message)
+                    log.error("task %s failed in worker: %s", type(task.task).__name__, message)
                     exc = TaskFailed(message)
                 task.future.set_exception(exc)
         self._dispatch()
@@ -159,7 +161,7 @@ class Lane:
         self.workers.remove(worker)
         task, worker.task = worker.task, None
         if task and not task.future.done():
-            log.error("worker %s died during %s", worker.process.pid, task.name)
+            log.error("worker %s died during %s", worker.process.pid, type(task.task).__name__)
             task.future.set_exception(WorkerCrashed("the renderer stopped unexpectedly while working on this image"))
         worker.stop()
         if not self.closed:
@@ -188,26 +190,24 @@ class Pool:
 
     async def run(
         self,
-        lane: str,
-        name: str,
+        task: Task,
         on_progress: Callable[[dict], None] | None = None,
         affinity: int | None = None,
         on_start: Callable[[], None] | None = None,
-        **kwargs: Any,
     ) -> Any:
-        """Run task `name` in a worker of `lane` and return its result.
+        """Run `task` in a process of its lane (`task.LANE`) and return its result.
 
         Raises the effects error the task raised, WorkerCrashed, or TaskFailed. Cancelling the
         caller withdraws a task that has not started yet.
         """
         future = asyncio.get_running_loop().create_future()
-        task = Task(name, kwargs, future, on_progress=on_progress, on_start=on_start, affinity=affinity)
-        target = self.lanes[lane]
-        target.submit(task)
+        order = Order(task, future, on_progress=on_progress, on_start=on_start, affinity=affinity)
+        target = self.lanes[task.LANE]
+        target.submit(order)
         try:
-            return await task.future
+            return await order.future
         except asyncio.CancelledError:
-            target.cancel(task)
+            target.cancel(order)
             raise
 
     def pids(self) -> dict[str, list[int]]:

@@ -1,24 +1,32 @@
-"""Work that runs inside the pool's worker processes (OpenCV, never on the event loop).
+"""What runs inside the pool's processes (OpenCV, never on the event loop): a handler per task
+struct of `tasks.py`, dispatched on the struct's type.
 
-Tasks take file paths or shared-memory names, never pickled images, and report progress
-through `emit(message)`, which the pool relays to the event loop.
+Tasks carry file paths or shared-memory names, never images, and report progress through
+`emit(message)`, which the pool relays to the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pathlib
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
+from typing import Any
 
 import cv2
 import numpy as np
 
 import effects
 from effects import blocks, io
+
+from .tasks import Crash, LoadSource, RenderCamera, RenderFile, RenderPreview, WriteSmall, from_wire
+
+Emit = Callable[[dict], None]
 
 PREVIEW_FRAME_SIDES = (256, 512, 1024)  # job frames grow through these sizes
 
@@ -65,22 +73,8 @@ def _fit(image: np.ndarray, side: int) -> np.ndarray:
     return blocks.shrink(image, side)
 
 
-def render_job(
-    src: str,
-    dst: str,
-    sd: str,
-    thumb: str,
-    style: str,
-    params: dict,
-    quality: int,
-    max_dimension: int,
-    max_pixels: int,
-    sd_side: int,
-    thumb_side: int,
-    emit,
-    thumb_original: str | None = None,
-) -> dict:
-    """Render a full-resolution job from file `src` to file `dst`, emitting growing frames.
+def render_file(t: RenderFile, emit: Emit) -> dict:
+    """Render a full-resolution job from file `t.src` to file `t.dst`, emitting growing frames.
 
     The upload is decoded once, here (the upload itself only checks headers). The original's
     thumbnail comes from the 1024 px reference copy the render makes anyway, the SD copy from
@@ -88,30 +82,30 @@ def render_job(
     copy: the finished SD file is the stream's final frame.
     """
     t0 = time.perf_counter()
-    image = _fit(io.read_image(src, max_pixels), max_dimension)
+    image = _fit(io.read_image(t.src, t.max_pixels), t.max_dimension)
     cache: dict = {}
     frame = blocks.Frame.of(image, cache)  # effects.apply reuses it (and its reference copies)
-    if thumb_original:
-        _write_copy(thumb_original, frame.ref, thumb_side, 80)
+    if t.thumb_original:
+        _write_copy(t.thumb_original, frame.ref, t.thumb_side, 80)
     emit({"progress": 0.1})
     sides = iter(PREVIEW_FRAME_SIDES)
 
     def frame_of(picture: np.ndarray) -> dict:
         side = next(sides, None)
-        return {"frame": _frame(picture, side, 70)} if side and side < sd_side else {}
+        return {"frame": _frame(picture, side, 70)} if side and side < t.sd_side else {}
 
     def progress(fraction: float, partial: np.ndarray | None) -> None:
         emit({"progress": 0.1 + 0.8 * fraction, **(frame_of(partial) if partial is not None else {})})
 
-    out = effects.apply(image, style, params, progress, cache=cache)
+    out = effects.apply(image, t.style, t.params, progress, cache=cache)
     del cache, frame, image
-    small = blocks.shrink(out, sd_side)
+    small = blocks.shrink(out, t.sd_side)
     emit({"progress": 0.92, **frame_of(small)})  # the result itself, if the sizes have not reached SD yet
-    data = io.encode(out, io.format_for(dst), quality)
+    data = io.encode(out, io.format_for(t.dst), t.quality)
     # the small copies first: the full-size file appearing is what marks the job finished
-    _write_copy(thumb, small, thumb_side, 80)
-    _write_copy(sd, small, sd_side, quality)
-    io.write_atomic(dst, data)
+    _write_copy(t.thumb, small, t.thumb_side, 80)
+    _write_copy(t.sd, small, t.sd_side, t.quality)
+    io.write_atomic(t.dst, data)
     emit({"progress": 1.0})
     return {
         "width": out.shape[1],
@@ -121,24 +115,24 @@ def render_job(
     }
 
 
-def write_small(src: str, dst: str, side: int, max_pixels: int) -> dict:
+def write_small(t: WriteSmall, emit: Emit) -> dict:
     """Write a copy of image file `src` at most `side` px long (decoded reduced, EXIF applied);
     proves the file decodes. Returns its full upright size."""
-    small, (width, height) = io.decode_reduced(pathlib.Path(src).read_bytes(), side, max_pixels)
-    _write_copy(dst, small, side, 80)
+    small, (width, height) = io.decode_reduced(pathlib.Path(t.src).read_bytes(), t.side, t.max_pixels)
+    _write_copy(t.dst, small, t.side, 80)
     return {"width": width, "height": height}
 
 
-def load_source(shm_name: str, path: str, side: int, max_pixels: int) -> dict:
+def load_source(t: LoadSource, emit: Emit) -> dict:
     """Decode an image file into a session's shared-memory block at preview size."""
     try:
-        data = pathlib.Path(path).read_bytes()
+        data = pathlib.Path(t.path).read_bytes()
     except OSError as exc:
         raise effects.InvalidImage(f"cannot read the image: {exc.strerror}") from None
     # a 12 MP JPEG is decoded straight to about the preview size (libjpeg DCT scaling)
-    small, (width, height) = io.decode_reduced(data, side, max_pixels)
+    small, (width, height) = io.decode_reduced(data, t.side, t.max_pixels)
     small = np.ascontiguousarray(small)
-    shm = shared_memory.SharedMemory(name=shm_name)
+    shm = shared_memory.SharedMemory(name=t.shm_name)
     try:
         np.ndarray(small.shape, np.uint8, buffer=shm.buf)[:] = small
     finally:
@@ -149,32 +143,30 @@ def load_source(shm_name: str, path: str, side: int, max_pixels: int) -> dict:
 _sources: dict = {}  # per worker: the few newest session sources and their layer caches
 
 
-def render_preview(
-    shm_name: str, shape: list[int], version: int, style: str, params: dict, side: int, fmt: str, quality: int
-) -> dict:
+def render_preview(t: RenderPreview, emit: Emit) -> dict:
     """Render a preview frame from a session's shared-memory source; returns encoded bytes.
 
     The source is copied out of shared memory once per version and kept with a layer cache,
     so moving one slider recomputes only the layers that slider feeds.
     """
     t0 = time.perf_counter()
-    key = (shm_name, version, side)
+    key = (t.shm_name, t.version, t.side)
     entry = _sources.pop(key, None)
     if entry is None:
-        shm = shared_memory.SharedMemory(name=shm_name)
+        shm = shared_memory.SharedMemory(name=t.shm_name)
         try:
-            image = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
+            image = np.ndarray(t.shape, np.uint8, buffer=shm.buf).copy()
         finally:
             shm.close()
-        entry = {"image": blocks.shrink(image, side), "cache": {}}
+        entry = {"image": blocks.shrink(image, t.side), "cache": {}}
     _sources[key] = entry  # most recently used last
     while len(_sources) > 4:
         del _sources[next(iter(_sources))]
-    out = effects.apply(entry["image"], style, params, cache=entry["cache"])
-    _AHEAD.follow(entry, style, effects.validate(style, params))
-    data = io.encode(out, "jpeg", quality)
+    out = effects.apply(entry["image"], t.style, t.params, cache=entry["cache"])
+    _AHEAD.follow(entry, t.style, effects.validate(t.style, t.params))
+    data, fmt = io.encode(out, "jpeg", t.quality), t.fmt
     if fmt == "webp":
-        webp = io.encode(out, "webp", quality)
+        webp = io.encode(out, "webp", t.quality)
         if len(webp) < len(data):
             data, fmt = webp, "webp"
         else:
@@ -192,22 +184,20 @@ _cameras: dict = {}  # per worker: the newest camera sessions' stable state (pal
 CAMERA_MAX_PIXELS = 4_200_000  # a camera frame larger than 2560 x 1640 is refused
 
 
-def render_camera(
-    session: str, data: bytes, style: str, params: dict, side: int, quality: int, reset: bool = False
-) -> dict:
+def render_camera(t: RenderCamera, emit: Emit) -> dict:
     """Decode one camera frame (JPEG, PNG or WebP bytes), render it at most `side` px long and
     return it encoded as JPEG. Palettes and thresholds carry over between a session's frames
     (`effects.apply`'s `cache["stable"]`) so a still scene does not flicker."""
     t0 = time.perf_counter()
-    image = blocks.shrink(io.decode(data, CAMERA_MAX_PIXELS), side)
-    stable = _cameras.pop((session, style), None)
-    if stable is None or reset:
+    image = blocks.shrink(io.decode(t.data, CAMERA_MAX_PIXELS), t.side)
+    stable = _cameras.pop((t.session, t.style), None)
+    if stable is None or t.reset:
         stable = {}
-    _cameras[(session, style)] = stable  # most recently used last
+    _cameras[(t.session, t.style)] = stable  # most recently used last
     while len(_cameras) > 16:
         del _cameras[next(iter(_cameras))]
-    out = effects.apply(image, style, params, cache={"stable": stable})
-    encoded = io.encode(out, "jpeg", quality)
+    out = effects.apply(image, t.style, t.params, cache={"stable": stable})
+    encoded = io.encode(out, "jpeg", t.quality)
     return {
         "width": out.shape[1],
         "height": out.shape[0],
@@ -301,13 +291,24 @@ LOOK_AHEAD_NICE = 0
 _AHEAD = LookAhead()
 
 
-def crash(emit) -> None:
+def crash(t: Crash, emit: Emit) -> None:
     """Kill this worker abruptly (used by tests of the pool's recovery)."""
     os._exit(17)
 
 
-TASKS = {f.__name__: f for f in (render_job, write_small, load_source, render_preview, render_camera, crash)}
-NEEDS_EMIT = {"render_job", "crash"}
+# what runs each task struct in a pool process (the queue's RenderJob runs in app/render/worker.py)
+HANDLERS: dict[type, Callable[[Any, Emit], Any]] = {
+    RenderFile: render_file,
+    WriteSmall: write_small,
+    LoadSource: load_source,
+    RenderPreview: render_preview,
+    RenderCamera: render_camera,
+    Crash: crash,
+}
+
+
+def _send_progress(conn: Connection, task_id: int, msg: dict) -> None:
+    conn.send(("progress", task_id, msg))
 
 
 def worker_main(conn: Connection, niceness: int) -> None:
@@ -319,13 +320,15 @@ def worker_main(conn: Connection, niceness: int) -> None:
     conn.send(("ready", None, os.getpid()))
     while True:
         try:
-            task_id, name, kwargs = conn.recv()
+            task_id, wire = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            if name in NEEDS_EMIT:
-                kwargs["emit"] = lambda msg, _id=task_id: conn.send(("progress", _id, msg))
-            result = TASKS[name](**kwargs)
+            task = from_wire(wire)
+            handler = HANDLERS.get(type(task))
+            if handler is None:
+                raise TypeError(f"a pool process does not run {type(task).__name__} tasks")
+            result = handler(task, functools.partial(_send_progress, conn, task_id))
             conn.send(("done", task_id, result))
         except effects.EffectsError as exc:
             conn.send(("error", task_id, (type(exc).__name__, str(exc), getattr(exc, "code", None))))
