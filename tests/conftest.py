@@ -146,6 +146,10 @@ def make_server(backend: str, tmp: pathlib.Path, **extra: str) -> Server:
             "TOONIFY_POOL_SIZE": "2",
             "TOONIFY_PREVIEW_WORKERS": "2",
             "TOONIFY_LOGIN_LOCK_SECONDS": "2",
+            # the shared servers serve whole suites (the fuzzer alone sends thousands of requests
+            # as one user); tests/integration/test_rate_limits.py runs its own with low limits
+            "TOONIFY_RATE_LIMIT_REQUESTS": "1000000",
+            "TOONIFY_RATE_LIMIT_RENDERS": "1000000",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 from litestar.connection import ASGIConnection
 
+from app.lib import ratelimit
 from app.lib.errors import DomainError, unauthorized
 from app.lib.logs import user_id
 from app.lib.settings import get_settings
@@ -61,9 +62,18 @@ async def provide_user(request: ASGIConnection) -> User:
         user, row = await api_tokens.authenticate(token)
         request.state.api_token = row
         user_id.set(str(user.uuid))
+        await _count_request(request, user)
         if not api_tokens.can_write(row) and request.scope.get("method") not in SAFE_METHODS:
             raise api_tokens.read_only_error()
         return user
     user = await services.user_from_access(token)
     user_id.set(str(user.uuid))  # for the request's log lines (app/lib/logs.py)
+    await _count_request(request, user)
     return user
+
+
+async def _count_request(connection: ASGIConnection, user: User) -> None:
+    """Every HTTP request a user makes counts against their per-minute limit; a websocket counts
+    once, when it opens (its messages are previews, not requests)."""
+    if connection.scope["type"] == "http":
+        await ratelimit.spend(ratelimit.REQUESTS, str(user.uuid))

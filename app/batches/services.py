@@ -20,7 +20,7 @@ import effects
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.jobs.tables import ImageJob, JobStatus
-from app.lib import storage
+from app.lib import ratelimit, storage
 from app.lib.clock import now
 from app.lib.db import locked, write_transaction
 from app.lib.errors import DomainError, from_effects, not_found
@@ -206,6 +206,7 @@ async def create(
     user: User, files: list[UploadFile], style: str, params: dict, preset: str | None, runner
 ) -> BatchCreated:
     check_limits(files)
+    await ratelimit.spend(ratelimit.RENDERS, str(user.uuid), len(files))
     batch = await _open_batch(user, style, params, preset, len(files))
     made: list[ImageJob] = []
     try:
@@ -258,6 +259,7 @@ async def retry(user: User, batch_uuid: str, job_uuid: str, pool, runner) -> Ima
     store, keys = get_store(), jobs.keys_of(job)
     if not await store.exists(keys.original):
         raise DomainError("not_retryable", f"{job.error_message} Nothing was stored to retry: upload the photo again.")
+    await ratelimit.spend(ratelimit.RENDERS, str(user.uuid))
     s = get_settings()
     try:
         async with store.workspace([keys.original], [keys.thumb("original")]) as files:

@@ -10,7 +10,7 @@ import anyio
 
 import effects
 from app.auth.tables import User
-from app.lib import storage
+from app.lib import ratelimit, storage
 from app.lib.errors import DomainError, bad_request, from_effects, not_found
 from app.lib.inputs import MAX_PAGE, parse_json
 from app.lib.objects import JobKeys, get_store
@@ -87,6 +87,8 @@ async def create(
     original's thumbnail; a file whose headers pass but whose image data does not decode ends
     as a FAILED job.
     """
+    if batch is None:  # a batch counts all its photos before it starts (app/batches)
+        await ratelimit.spend(ratelimit.RENDERS, str(user.uuid))
     # header checks walk the whole file (PNG checksums): off the event loop, once
     fmt, (width, height) = await anyio.to_thread.run_sync(_checked_size, data, filename)
     job_uuid = str(uuid.uuid4())

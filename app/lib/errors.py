@@ -53,6 +53,7 @@ STATUS: dict[str, int] = {
     "request_timeout": 408,
     "too_many_requests": 429,
     "too_many_attempts": 429,
+    "too_many_renders": 429,
     # API tokens, presets, share links, batches (app/tokens, app/presets, app/shares, app/batches)
     "missing_files": 400,
     "login_required": 403,
@@ -88,6 +89,7 @@ WS_CODE: dict[str, str] = {
     "invalid_request": "invalid_message",
     "invalid_field": "invalid_message",
     "too_many_requests": "busy",
+    "too_many_renders": "busy",
     "unavailable": "busy",
 }
 

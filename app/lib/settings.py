@@ -47,6 +47,9 @@ class Settings:
     login_max_failures: int = 5
     login_lock_seconds: int = 30
     login_address_max_failures: int = 50  # failed logins from one address (any email) per 15 minutes
+    # per-user limits (app/lib/ratelimit.py), 0 = off: HTTP requests per minute, renders queued per hour
+    rate_limit_requests: int = 1200
+    rate_limit_renders: int = 300
     # payments: on only when both secrets are set
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""

@@ -83,6 +83,7 @@ async def lifespan(app: Litestar):
 async def cluster_parts() -> tuple:
     """Redis, job events through it, and the queue runner: what a cluster's web node uses."""
     from app.auth import throttle
+    from app.lib import ratelimit
     from app.lib.cluster import make_redis
     from app.render.events import RedisJobEvents
     from app.render.queue import QueueRunner, make_queue
@@ -90,6 +91,7 @@ async def cluster_parts() -> tuple:
     s = get_settings()
     redis = make_redis()
     throttle.use_redis(redis, s.redis_prefix)
+    ratelimit.use_redis(redis, s.redis_prefix)
     events = RedisJobEvents(redis, s.redis_prefix)
     await events.start(listen=True)
     queue = make_queue(redis, s.redis_prefix)
