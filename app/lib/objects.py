@@ -121,7 +121,11 @@ class LocalStore(Store):
 
     def path(self, key: str) -> pathlib.Path:
         top, _, rest = key.partition("/")
-        base = {"uploads": self.settings.uploads, "processed": self.settings.processed}[top]
+        base = {
+            "uploads": self.settings.uploads,
+            "processed": self.settings.processed,
+            "studio": self.settings.data_dir / "studio",  # photos put into the studio (app/web/drafts.py)
+        }[top]
         return base / rest
 
     def location(self, key: str) -> str:

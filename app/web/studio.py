@@ -15,8 +15,8 @@ import effects
 from app.auth.tables import User
 from app.jobs import services as jobs
 from app.jobs.controllers import UPLOAD_BODY_LIMIT
-from app.lib import storage
 from app.lib.errors import DomainError
+from app.lib.objects import get_store
 from app.lib.settings import get_settings
 
 from . import drafts, stats, thumbs
@@ -44,8 +44,8 @@ class StudioPages(Controller):
             except DomainError:
                 pass
         if photo_id := query.get("photo"):
-            if path := drafts.find(user, photo_id):
-                photo = {"kind": "draft", "id": photo_id, "name": drafts.name_of(path)}
+            if draft := await drafts.find(user, photo_id):
+                photo = {"kind": "draft", "id": draft["id"], "name": draft["name"]}
             else:
                 try:
                     row = await jobs.get_owned(user, photo_id)
@@ -86,17 +86,16 @@ class StudioPages(Controller):
         return Response({"photo": key}, status_code=201, headers=PRIVATE)
 
     @get("/toonify/photo/{photo_id:str}", **LOGIN_REQUIRED)
-    async def get_photo(self, user: User, photo_id: str) -> File:
-        path = drafts.find(user, photo_id)
-        if path is None:
+    async def get_photo(self, user: User, photo_id: str) -> Response:
+        draft = await drafts.find(user, photo_id)
+        if draft is None:
             raise NotFoundException("No such photo.")
-        return File(
-            path=path,
-            filename=drafts.name_of(path),
-            media_type=storage.mime_of(path),
-            content_disposition_type="inline",
-            headers={"Cache-Control": "private, max-age=3600"},
-        )
+        try:
+            return await get_store().download(
+                drafts.key_of(user, draft), None, headers={"Cache-Control": "private, max-age=3600"}
+            )
+        except DomainError:  # named in the index, gone from storage
+            raise NotFoundException("No such photo.") from None
 
     @get("/styles/{name:str}")
     async def style_thumbnail(self, name: str) -> File:

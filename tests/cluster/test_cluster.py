@@ -108,6 +108,24 @@ def test_a_webhook_delivered_to_node_b_unlocks_hd_for_a_job_made_on_node_a(clust
     assert io.decode(hd.content).shape[:2] == (done["output_height"], done["output_width"])
 
 
+def test_a_studio_photo_kept_on_one_node_is_served_by_the_other(cluster, node_a, node_b):
+    u = new_user(node_a)
+    node_a.post("/login", data={"email": u["email"], "password": u["password"]})  # the studio's cookie
+    node_b.cookies.update(node_a.cookies)
+    data = photo("prairie_falcon.jpg").read_bytes()
+    put = node_a.post("/toonify/photo?name=falcon.jpg", content=data)
+    assert put.status_code == 201, put.text
+    key = put.json()["photo"]
+    assert node_b.get(f"/toonify/photo/{key}").content == data
+    page = node_b.get(f"/toonify?photo={key}").text
+    assert f'data-photo-id="{key}"' in page and "falcon.jpg" in page
+    assert any(k.endswith(f"{key}.jpg") for k in cluster.objects())  # in the bucket, not on a node
+    node_b.cookies.clear()
+    stranger = new_user(node_b)
+    node_b.post("/login", data={"email": stranger["email"], "password": stranger["password"]})
+    assert node_b.get(f"/toonify/photo/{key}").status_code == 404
+
+
 def test_a_worker_killed_mid_job_loses_nothing_and_the_job_ends_done_once(cluster, node_a, node_b):
     u = new_user(node_a)
     job = upload(node_a, u["headers"], None, style="oil_painting", filename="big.jpg", content=big_photo()).json()

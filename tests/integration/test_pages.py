@@ -135,6 +135,7 @@ def test_style_thumbnails_are_rendered_by_each_style_and_kept(server):
 
 
 def test_studio_state_comes_from_the_url_and_photos_are_kept_per_person(server):
+    from app.web import drafts
     from tests.imaging import photo
 
     with httpx.Client(base_url=server.url) as c:
@@ -153,6 +154,11 @@ def test_studio_state_comes_from_the_url_and_photos_are_kept_per_person(server):
         assert re.search(r'<option value="neon" selected', page)
         assert re.search(r'id="p-grid"[^>]*checked', page)
         assert re.search(r'id="p-dot_size"[^>]*value="6"', page)  # out of range: the default
+        newer = [c.post("/toonify/photo?name=f.jpg", content=data).json()["photo"] for _ in range(drafts.KEEP)]
+        assert c.get(f"/toonify/photo/{key}").status_code == 404  # only the newest few are kept
+        assert all(c.get(f"/toonify/photo/{k}").status_code == 200 for k in newer)
+        (folder,) = {f.parent for f in (server.data_dir / "studio").rglob(f"{newer[0]}.jpg")}
+        assert sorted(f.stem for f in folder.glob("*.jpg")) == sorted(newer)  # the older one is deleted
     with httpx.Client(base_url=server.url) as other:
         _logged_in(other)
         assert other.get(f"/toonify/photo/{key}").status_code == 404
