@@ -1,20 +1,26 @@
 """Cluster behaviour end to end: two web nodes, two workers, SeaweedFS, PostgreSQL, Redis.
 
-The tests share one cluster (module scope) and run in file order; the last one stops and
-restarts everything.
+The tests share one cluster (module scope) and run in file order; a test that kills a web node
+or a worker starts it again, and the last one stops and restarts everything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
+import pathlib
+import random
 import signal
 import threading
+import time
 
 import cv2
 import httpx
 import numpy as np
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.live.frames import unpack
@@ -52,6 +58,136 @@ class Follow(threading.Thread):
         self.join(timeout)
         assert not self.is_alive(), f"the follower was not closed: {self.messages[-3:]}"
         return self
+
+
+FINAL_CLOSE = {1000, 4401, 4403, 4404}  # static/live.js: close codes after which trying again cannot help
+
+
+def backoff(n: int) -> float:
+    """static/live.js's wait before reconnect attempt n: at once, then 0.25 s doubling to 8 s, with jitter."""
+    return 0.0 if n == 0 else min(8.0, 0.25 * 2 ** (n - 1)) * (0.75 + random.random() / 2)
+
+
+class Reconnecting(threading.Thread):
+    """Follows /ws/jobs/{uuid} like the studio (static/live.js): when the socket drops before the
+    end, it opens a new one after a backoff, on the next of `nodes` (a balancer's other address)."""
+
+    def __init__(self, nodes, job_uuid: str, token: str, deadline: float = 120):
+        super().__init__(daemon=True)
+        self.urls = [f"{node.ws_url}/ws/jobs/{job_uuid}?token={token}" for node in nodes]
+        self.messages: list[dict] = []
+        self.connections: list[tuple[int, int | None]] = []  # (node index, close code) per socket
+        self.opened = threading.Event()
+        self.deadline = time.monotonic() + deadline
+
+    def run(self) -> None:
+        attempt, at, ended = 0, 0, False
+        while not ended and time.monotonic() < self.deadline:
+            try:
+                with connect(self.urls[at], max_size=None, open_timeout=5) as ws:
+                    self.connections.append((at, None))
+                    self.opened.set()
+                    try:
+                        for raw in ws:
+                            attempt = 0  # the server answered
+                            seen = {"_node": at, "_t": time.monotonic()}
+                            if isinstance(raw, bytes):
+                                header, data = unpack(raw)
+                                self.messages.append({**header, "_bytes": len(data), **seen})
+                            else:
+                                message = json.loads(raw)
+                                self.messages.append({**message, **seen})
+                                ended = ended or message.get("status") in ("DONE", "FAILED")
+                    except ConnectionClosed:
+                        pass
+                    code = ws.close_code
+                    self.connections[-1] = (at, code)
+                    if code in FINAL_CLOSE:
+                        return
+            except (OSError, ConnectionClosed, TimeoutError):
+                pass  # refused, reset or no handshake: that address is down
+            if ended:
+                return
+            at = (at + 1) % len(self.urls)
+            attempt += 1
+            time.sleep(backoff(attempt))
+
+    @property
+    def statuses(self) -> list[dict]:
+        return [m for m in self.messages if m.get("type") == "status"]
+
+    def finished(self, timeout: float = 90) -> Reconnecting:
+        self.join(timeout)
+        assert not self.is_alive(), f"the follower did not end: {self.connections} {self.messages[-3:]}"
+        return self
+
+
+class Preview:
+    """A studio /ws/preview session: on a dropped socket it reconnects (backoff, the other address)
+    and re-sends its source, as docs/protocol.md "Re-opening the source" says the studio does."""
+
+    def __init__(self, nodes, token: str, source: bytes | str):
+        self.urls = [f"{node.ws_url}/ws/preview?token={token}" for node in nodes]
+        self.source = source  # image bytes, or a job uuid to `open`
+        self.at = 0
+        self.ws = None
+        self.reconnects = 0
+        self.sockets = contextlib.ExitStack()
+
+    def connect(self, timeout: float = 30) -> dict:
+        """Open a session on the current address (or the next ones) and load the source: `ready`."""
+        deadline, attempt = time.monotonic() + timeout, 0
+        while True:
+            try:
+                ws = self.sockets.enter_context(connect(self.urls[self.at], max_size=None, open_timeout=5))
+                break
+            except (OSError, ConnectionClosed, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                self.at = (self.at + 1) % len(self.urls)
+                attempt += 1
+                time.sleep(backoff(attempt))
+        self.ws = ws
+        if isinstance(self.source, bytes):
+            ws.send(json.dumps({"type": "source", "filename": "photo.jpg"}))
+            ws.send(self.source)
+        else:
+            ws.send(json.dumps({"type": "open", "job": self.source}))
+        ready = self.receive(lambda m: m.get("type") in ("ready", "error"))
+        assert ready["type"] == "ready", ready
+        return ready
+
+    def receive(self, pred, timeout: float = 30) -> dict:
+        assert self.ws is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = self.ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+            if isinstance(raw, bytes):
+                header, data = unpack(raw)
+                message = {**header, "_data": data}
+            else:
+                message = json.loads(raw)
+            if pred(message):
+                return message
+
+    def render(self, seq: int, style: str = "cartoon") -> dict:
+        """A final frame of request `seq`; a dropped socket is reopened (source re-sent) and the
+        request made again in the new session."""
+        while True:
+            try:
+                if self.ws is None:
+                    self.connect()
+                    self.reconnects += 1
+                assert self.ws is not None
+                self.ws.send(json.dumps({"type": "render", "seq": seq, "style": style, "params": {}}))
+                return self.receive(lambda m: m.get("type") == "frame" and m["seq"] == seq and m["final"])
+            except ConnectionClosed:
+                self.ws = None
+                self.at = (self.at + 1) % len(self.urls)
+                time.sleep(backoff(1))
+
+    def close(self) -> None:
+        self.sockets.close()
 
 
 def big_photo(side: int = 3600) -> bytes:
@@ -157,6 +293,153 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_job_ends_done_once(cluste
     sd = node_b.get(f"/images/{job['uuid']}/processed", headers=u["headers"])
     assert sd.status_code == 200 and io.decode(sd.content) is not None
     victim.start()  # the cluster is whole again for the next test
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(k) for k in pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (an orphan's zombie waits for init to reap it)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_web_node_killed_mid_job_its_clients_reconnect_to_the_other_and_see_the_end(cluster, node_a, node_b):
+    a = cluster.nodes[0]
+    u = new_user(node_a)
+    token = u["tokens"]["access_token"]
+    job = upload(node_a, u["headers"], None, style="oil_painting", filename="big.jpg", content=big_photo(4000)).json()
+    follower = Reconnecting(cluster.nodes, job["uuid"], token)
+    follower.start()
+    assert follower.opened.wait(10)
+    # two studio sessions on node A: a photo sent as bytes, and the job's original opened by uuid
+    sent = Preview(cluster.nodes, token, photo("portrait.jpg").read_bytes())
+    opened = Preview(cluster.nodes, token, job["uuid"])
+    try:
+        for session in (sent, opened):
+            session.connect()
+            assert session.render(1)["_data"] and session.at == 0
+        # node A passes the worker's progress on: the job is mid-render
+        wait_for(
+            lambda: any(s["status"] == "PROCESSING" and s["progress"] > 0 for s in follower.statuses),
+            "progress of the job on node A",
+            timeout=60,
+            every=0.02,
+        )
+        pool = _children(a.proc.pid)
+        assert pool, "node A runs its preview renderers"
+        os.kill(a.proc.pid, signal.SIGKILL)
+        a.proc.wait(10)
+        killed = time.monotonic()
+        if node_b.get(f"/images/{job['uuid']}", headers=u["headers"]).json()["status"] == "DONE":
+            pytest.fail("the job finished before node A was killed; the test could not interrupt it")
+
+        # the previews: each socket dropped; reopened on node B, the source sent again, a final frame
+        for session in (sent, opened):
+            frame = session.render(2, style="sketch")
+            assert session.reconnects == 1 and session.at == 1
+            assert frame["final"] and io.decode(frame["_data"]) is not None
+        reopened = time.monotonic() - killed
+
+        follower.finished(timeout=90)
+        assert [at for at, _ in follower.connections] == [0, 1], follower.connections
+        assert follower.connections[-1][1] == 1000, follower.connections
+        statuses = follower.statuses
+        assert [s["status"] for s in statuses].count("DONE") == 1 and statuses[-1]["status"] == "DONE", statuses
+        assert statuses[-1]["_node"] == 1 and "FAILED" not in [s["status"] for s in statuses]
+        finals = [m for m in follower.messages if m.get("type") == "frame" and m["final"]]
+        assert len(finals) == 1 and finals[0]["_node"] == 1
+        sd = node_b.get(f"/images/{job['uuid']}/processed", headers=u["headers"])
+        assert sd.status_code == 200 and io.decode(sd.content) is not None
+        original = node_b.get(f"/images/{job['uuid']}/original", headers=u["headers"])
+        assert original.status_code == 200 and original.content
+        # node A's renderers did not outlive it
+        wait_for(lambda: not any(_running(pid) for pid in pool), "node A's pool processes exiting", timeout=30)
+        done_after = statuses[-1]["_t"] - killed
+        print(f"\nnode A killed: previews reopened on B in {reopened:.2f}s, job DONE on B {done_after:.2f}s later")
+    finally:
+        sent.close()
+        opened.close()
+        if a.proc.poll() is not None:
+            a.start()  # the cluster is whole again for the next test
+    assert node_a.get("/ready").json() == {"status": "ready", "failing": []}
+
+
+def test_a_job_whose_every_delivery_is_killed_ends_failed_once_with_a_sentence(cluster, node_a, node_b):
+    u = new_user(node_a)
+    token = u["tokens"]["access_token"]
+    job = upload(node_b, u["headers"], None, style="oil_painting", filename="big.jpg", content=big_photo(4000)).json()
+    followers = [Follow(node, job["uuid"], token) for node in cluster.nodes]
+    for follower in followers:
+        follower.start()
+        assert follower.opened.wait(10)
+
+    def delivery(after: int):
+        """The job taken by a live worker for delivery number `after + 1`: (SAQ job, worker)."""
+        queued = cluster.queue_job(job["uuid"])
+        if not (queued and queued.status == "active" and queued.attempts > after and queued.worker_id):
+            return None
+        return next(((queued, w) for w in cluster.workers if queued.worker_id.endswith(f":{w.pid}")), None)
+
+    from app.lib.settings import Settings
+
+    allowed = int(cluster.env.get("TOONIFY_RENDER_ATTEMPTS", Settings.render_attempts))
+    started = time.monotonic()
+    replacements: list[threading.Thread] = []
+    redelivered: list[float] = []  # seconds from a SIGKILL to the next delivery being taken
+    attempts, killed = 0, None
+    try:
+        while True:
+            taken = functools.partial(delivery, attempts)
+            queued, victim = wait_for(taken, f"delivery {attempts + 1}", timeout=30, every=0.02)
+            if killed is not None:
+                redelivered.append(time.monotonic() - killed)
+            os.kill(victim.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            victim.proc.wait(10)
+            assert queued.attempts == attempts + 1 and queued.retries == allowed, (queued.attempts, queued.retries)
+            attempts = queued.attempts
+            fresh = threading.Thread(target=victim.start, daemon=True)  # a fresh worker in its place
+            fresh.start()
+            replacements.append(fresh)
+            if attempts == allowed:  # the configured attempts (TOONIFY_RENDER_ATTEMPTS) are used
+                break
+            row = node_a.get(f"/images/{job['uuid']}", headers=u["headers"]).json()
+            assert row["status"] in ("QUEUED", "PROCESSING"), row
+
+        failed = wait_done(node_a, u["headers"], job["uuid"], timeout=30)
+        to_failed = time.monotonic() - killed
+    finally:
+        for fresh in replacements:
+            fresh.join(60)  # the cluster is whole again for the next test
+    assert all(w.proc.poll() is None for w in cluster.workers)
+    assert failed["status"] == "FAILED", failed
+    message = failed["error_message"]
+    assert message == f"Rendering failed {attempts} times (last: the worker rendering it stopped). Please try again."
+    assert not failed["output_width"] and failed["processed_at"]
+    final = cluster.queue_job(job["uuid"])
+    assert final.status == "aborted" and final.attempts == final.retries == attempts
+
+    for follower in followers:
+        follower.finished(timeout=30)
+        terminal = [s for s in follower.statuses if s["status"] in ("DONE", "FAILED")]
+        assert len(terminal) == 1 and terminal[0]["status"] == "FAILED", follower.statuses
+        assert terminal[0]["error"] == message and follower.statuses[-1] is terminal[0]
+        assert not any(m.get("type") == "frame" and m["final"] for m in follower.messages)
+    refused = node_b.get(f"/images/{job['uuid']}/processed", headers=u["headers"])
+    assert refused.status_code == 409 and message in refused.json()["message"], refused.text
+    # the original stays (the person may try again); nothing rendered reached the bucket
+    assert {k for k in cluster.objects() if job["uuid"] in k} == {f"media/uploads/{job['uuid']}.jpg"}
+    print(
+        f"\n{attempts} deliveries killed; redelivered after {', '.join(f'{t:.1f}s' for t in redelivered)};"
+        f" FAILED {to_failed:.1f}s after the last kill, {time.monotonic() - started:.1f}s in all"
+    )
 
 
 def test_a_batch_and_a_share_made_on_one_node_are_served_by_the_other(cluster, node_a, node_b):
