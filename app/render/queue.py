@@ -15,6 +15,7 @@ import logging
 
 from saq import Job, Queue
 from saq.job import Status
+from saq.utils import now as now_ms
 
 from app.jobs.tables import ImageJob, JobStatus
 
@@ -91,14 +92,25 @@ async def reconcile(queue: Queue, runner) -> dict[str, int]:
 
     - the queue has no such job (lost before it was queued, or Redis was emptied): queue it;
     - the queue gave up (every delivery failed or its worker died each time): FAIL the row
-      with a sentence, through the runner so followers hear it once.
+      with a sentence, through the runner so followers hear it once;
+    - the job is left ABORTING: a worker sweeping a dead worker's job marks it so, takes it off
+      the active list and waits up to SWEEP_ABORT_WAIT for the abort before queueing it again; a
+      sweeper killed in that wait leaves it in no list at all, where nothing else would find it.
+      Once that wait is long over, do what the sweeper would have done.
     """
-    done = {"queued": 0, "failed": 0}
+    done = {"queued": 0, "failed": 0, "unstuck": 0}
     for job_uuid in await unfinished():
         job = await queue.job(job_uuid)
         if job is None:
             await enqueue(queue, job_uuid)
             done["queued"] += 1
+        elif job.status == Status.ABORTING and _abandoned(job):
+            error = "the worker rendering it stopped"
+            if job.retryable:
+                await queue.retry(job, error=error)
+            else:  # the next pass FAILs the row
+                await queue.finish(job, Status.ABORTED, error=error)
+            done["unstuck"] += 1
         elif job.status in (Status.FAILED, Status.ABORTED):
             await runner.fail(
                 job_uuid,
@@ -106,6 +118,15 @@ async def reconcile(queue: Queue, runner) -> dict[str, int]:
             )
             done["failed"] += 1
     return done
+
+
+SWEEP_ABORT_WAIT = 5  # seconds SAQ's sweep waits for an abort (saq.queue.redis.RedisQueue.sweep)
+
+
+def _abandoned(job: Job) -> bool:
+    """ABORTING for much longer than a sweep waits after the last heartbeat (three times over)."""
+    quiet = (now_ms() - job.touched) / 1000
+    return quiet > job.heartbeat + 3 * SWEEP_ABORT_WAIT
 
 
 def _reason(error: str | None) -> str:

@@ -6,6 +6,7 @@ or a worker starts it again, and the last one stops and restarts everything.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -440,6 +441,51 @@ def test_a_job_whose_every_delivery_is_killed_ends_failed_once_with_a_sentence(c
         f"\n{attempts} deliveries killed; redelivered after {', '.join(f'{t:.1f}s' for t in redelivered)};"
         f" FAILED {to_failed:.1f}s after the last kill, {time.monotonic() - started:.1f}s in all"
     )
+
+
+def test_a_job_whose_sweeper_died_mid_abort_is_found_and_finished_by_the_reconciler(cluster, node_a):
+    """A worker sweeping a dead worker's job marks it ABORTING, takes it off the active list and
+    waits for the abort; killed in that wait, it leaves the job in no queue list. Reproduced
+    exactly: the job's worker and every other worker are SIGKILLed, then the sweep's first step
+    (RedisQueue.abort, SAQ's own call) is made and nothing follows it. Fresh workers start, and
+    their reconciler must queue the job again; it ends DONE once."""
+    from redis.asyncio import Redis
+
+    from app.render.queue import make_queue
+    from tests.cluster.conftest import REDIS_URL
+
+    u = new_user(node_a)
+    job = upload(node_a, u["headers"], None, style="oil_painting", filename="big.jpg", content=big_photo(3000)).json()
+    follower = Follow(cluster.nodes[1], job["uuid"], u["tokens"]["access_token"])
+    follower.start()
+    assert follower.opened.wait(10)
+    wait_for(lambda: (q := cluster.queue_job(job["uuid"])) and q.status == "active", "the job taken", timeout=60)
+    for worker in cluster.workers:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.proc.wait(10)
+
+    async def abort_like_a_dying_sweeper() -> tuple[str, bool]:
+        queue = make_queue(Redis.from_url(REDIS_URL), cluster.prefix)
+        try:
+            stuck = await queue.job(job["uuid"])
+            await queue.abort(stuck, error="the worker rendering it stopped")
+            lists = [queue._active, queue._queued]  # the names SAQ keeps its lists under
+            listed = [await queue.redis.lrange(name, 0, -1) for name in lists]
+            return (await queue.job(job["uuid"])).status, any(stuck.id.encode() in ids for ids in listed)
+        finally:
+            await queue.disconnect()
+
+    status, listed = asyncio.run(abort_like_a_dying_sweeper())
+    assert status == "aborting" and not listed
+    threads = [threading.Thread(target=w.start, daemon=True) for w in cluster.workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    done = wait_done(node_a, u["headers"], job["uuid"], timeout=90)
+    assert done["status"] == "DONE", done
+    follower.finished(timeout=30)
+    assert [s["status"] for s in follower.statuses].count("DONE") == 1
 
 
 def test_a_batch_and_a_share_made_on_one_node_are_served_by_the_other(cluster, node_a, node_b):
