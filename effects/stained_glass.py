@@ -249,13 +249,13 @@ def _panes(
     # 0.9: fitted (SSIM at 512 px against the lines it replaces: 0.99-0.999 at the default
     # piece size for lead 2-4 px, 0.92 at the smallest pieces, where pieces thinner than the
     # lead used to show specks of color through the lines' anti-aliased fringe)
-    polys, state = _inset(vx, vy, bounds, _lead_inset(thick) * 0.9, size)
+    fixed, start, count, state = _inset(vx, vy, bounds, _lead_inset(thick) * 0.9, size)
     panes: list[tuple[int, np.ndarray]] = []
     inset, rest = [], []
-    flags = state.tolist()
+    flags, start, count = state.tolist(), start.tolist(), count.tolist()
     for i in shown:
         if flags[i] == 1:
-            panes.append((i, polys[i]))
+            panes.append((i, fixed[start[i] : start[i] + count[i]]))
             inset.append(True)
         elif flags[i] == 2:  # could not be shrunk reliably: whole, with its edges drawn as lines
             poly = np.round(verts[bounds[i] : bounds[i + 1]] * (scale * (1 << SHIFT))).astype(np.int32)
@@ -268,15 +268,18 @@ def _panes(
 
 def _inset(
     vx: np.ndarray, vy: np.ndarray, bounds: np.ndarray, d: float, size: tuple[int, int]
-) -> tuple[list[np.ndarray], np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Convex polygons (vertices `vx`, `vy`, offsets `bounds`) shrunk by `d`: every edge moved
     inward by `d` (except edges wholly outside the picture of `size`, whose lead would not show
     but whose anti-aliased fringe would darken the picture's border), corners where the moved
-    edges cross. An edge that shrinks to nothing (short,
-    between sharp corners) drops out and its neighbours meet instead, as in a straight skeleton,
-    a few at a time for all polygons at once. Returns the shrunk polygons (int32, SHIFT bits)
-    and per polygon 1 (shrunk), 0 (nothing left: the piece is thinner than the lead) or 2 (not
-    settled: draw it whole with lines)."""
+    edges cross. An edge that shrinks to nothing (short, between sharp corners) drops out and
+    its neighbours meet instead, as in a straight skeleton, a few at a time for all polygons at
+    once.
+
+    Returns the shrunk polygons' vertices (int32 with SHIFT bits), where each polygon starts
+    among them and how many it has, and per polygon 1 (shrunk), 0 (nothing left: the piece is
+    thinner than the lead) or 2 (not settled: draw it whole with lines).
+    """
     n = len(bounds) - 1
     poly = np.repeat(np.arange(n), np.diff(bounds))
     nxt = np.arange(1, len(vx) + 1)
@@ -330,8 +333,7 @@ def _inset(
     xy = np.stack([np.concatenate([c[1] for c in done])[order], np.concatenate([c[2] for c in done])[order]], axis=1)
     fixed = np.round(xy * (1 << SHIFT)).astype(np.int32)
     count = np.bincount(which_poly, minlength=n)
-    ends = np.cumsum(count)
-    return [fixed[e - c : e] for c, e in zip(count.tolist(), ends.tolist(), strict=True)], state
+    return fixed, np.cumsum(count) - count, count, state
 
 
 @lru_cache(maxsize=8)
