@@ -193,22 +193,19 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     progress(0.3, None)
     h, w = frame.shape
     thick = max(1, round(frame.full_px(p["lead_width"])))
-    panes, inset, rest = frame.memo(
+    panes, shrunk, rest = frame.memo(
         ("glass-panes", p["piece_size"], p["detail"], min(thick, 5)),  # all lead above 4 px is alike
         lambda: _panes(verts, bounds, (w, h), thick),
     )
     out = np.empty((h, w, 3), np.uint8)
-    rgb = colors.tolist()
-    if inset is None:
-        for i, poly in panes:
-            cv2.fillConvexPoly(out, poly, rgb[i], cv2.LINE_8, SHIFT)
-    else:
+    if shrunk:
         # 2-4 px lead: the window starts as lead and each piece is filled shrunk by half the
         # lead's width, anti-aliased. That leaves the same lead as thick anti-aliased lines along
         # every edge did (each with two round caps: 4x the cost of the fill) for a fraction of it
         out[:] = LEAD
-        for (i, poly), aa in zip(panes, inset.tolist(), strict=True):
-            cv2.fillConvexPoly(out, poly, rgb[i], cv2.LINE_AA if aa else cv2.LINE_8, SHIFT)
+    rgb, fill = colors.tolist(), cv2.fillConvexPoly  # thousands of calls: no lookups in the loop
+    for i, poly, line in panes:
+        fill(out, poly, rgb[i], line, SHIFT)
     progress(0.6, None)
     out = blocks.multiply(out, cv2.LUT(blocks.texture(frame.shape, 9.0, seed=77), _MOTTLE))
     if thick > 4:  # anti-aliasing costs three times as much there and shows no difference at 12 MP
@@ -222,13 +219,14 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
 
 def _panes(
     verts: np.ndarray, bounds: np.ndarray, size: tuple[int, int], thick: int
-) -> tuple[list[tuple[int, np.ndarray]], np.ndarray | None, list]:
-    """What `render` draws at the output size: (piece index, polygon) of the pieces that show,
-    whether each is shrunk for its lead, and the polygons whose edges are drawn as lead lines.
+) -> tuple[list[tuple[int, np.ndarray, int]], bool, list]:
+    """What `render` draws at the output size: (piece index, polygon, line type) of the pieces
+    that show, whether they are shrunk for their lead (on a window of lead), and the polygons
+    whose edges are drawn as lead lines.
 
     Lead thicker than 4 px is 8-connected lines along every polygon (anti-aliasing costs three
     times as much there and shows no difference at 12 MP). Thinner lead is what is left between
-    the pieces shrunk by half its width (`inset`); a piece that cannot be shrunk that way (an
+    the pieces shrunk by half its width (`_inset`); a piece that cannot be shrunk that way (an
     edge shorter than the lead is wide between two sharp corners, or a piece thinner than the
     lead) is filled whole and its edges are drawn as anti-aliased lines, as before.
     """
@@ -245,25 +243,23 @@ def _panes(
         whole = cells(verts, bounds, scale)
         # thin lines: every shared edge once (a thin line has no caps and its own profile)
         lines = [whole[i] for i in shown] if thick > 4 else lead_segments(whole, size)
-        return [(i, whole[i]) for i in shown], None, lines
+        return [(i, whole[i], cv2.LINE_8) for i in shown], False, lines
     # 0.9: fitted (SSIM at 512 px against the lines it replaces: 0.99-0.999 at the default
     # piece size for lead 2-4 px, 0.92 at the smallest pieces, where pieces thinner than the
     # lead used to show specks of color through the lines' anti-aliased fringe)
     fixed, start, count, state = _inset(vx, vy, bounds, _lead_inset(thick) * 0.9, size)
-    panes: list[tuple[int, np.ndarray]] = []
-    inset, rest = [], []
+    panes: list[tuple[int, np.ndarray, int]] = []
+    rest = []
     flags, start, count = state.tolist(), start.tolist(), count.tolist()
     for i in shown:
         if flags[i] == 1:
-            panes.append((i, fixed[start[i] : start[i] + count[i]]))
-            inset.append(True)
+            panes.append((i, fixed[start[i] : start[i] + count[i]], cv2.LINE_AA))
         elif flags[i] == 2:  # could not be shrunk reliably: whole, with its edges drawn as lines
             poly = np.round(verts[bounds[i] : bounds[i + 1]] * (scale * (1 << SHIFT))).astype(np.int32)
-            panes.append((i, poly))
-            inset.append(False)
+            panes.append((i, poly, cv2.LINE_8))
             rest.append(poly)
         # 0: thinner than the lead, all lead
-    return panes, np.array(inset, bool), rest
+    return panes, True, rest
 
 
 def _inset(
