@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,11 @@ class Worker:
     def __init__(self, lane: Lane):
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
+        # one thread per process for numpy's BLAS too (OpenCV's is set in the worker): a lane
+        # already has a process per core, and BLAS threads in each only fight over them (read
+        # at numpy's import, so it is set in the environment the spawned process starts with)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
             target=work.worker_main, args=(child, lane.niceness), daemon=True, name=f"toonify-{lane.name}"
