@@ -25,13 +25,14 @@ import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import effects  # noqa: E402
 from tests.cluster.conftest import BUCKET_KEYS, REDIS_URL, Weed, Worker, _forget_redis  # noqa: E402
 from tests.conftest import Server, drop_database, make_server, new_user, upload, wait_done  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "images" / "photos"
 NAMES = ("book-beside-flowers.jpg", "japanese-shop.jpg")
 PHOTOS = [SHARED / n if (SHARED / n).exists() else ROOT / "tests" / "photos" / n for n in NAMES]
-STYLES = ["cartoon", "sketch", "color_pencil", "oil_painting", "watercolor", "pop_art"]
+STYLES = list(effects.STYLES)
 
 
 def cpu_model() -> str:
