@@ -394,6 +394,7 @@ class PreviewSession:
                 request, self.pending = self.pending or request, None
             self.told_busy = False
             side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
+            started = time.perf_counter()
             async with self.source_lock:
                 if self.shm is None or self.shape is None:  # the session is closing
                     return
@@ -428,6 +429,10 @@ class PreviewSession:
                 "coarse": side < self.settings.preview_size,
                 "render_ms": round(frame["render_ms"], 1),
                 "style": request["style"],
+                # where the server's time went (docs/protocol.md): request received -> handed to
+                # a worker, and received -> this frame handed to the socket
+                "wait_ms": round((started - request["at"]) * 1000, 1),
+                "server_ms": round((time.perf_counter() - request["at"]) * 1000, 1),
             }
             try:
                 # a slow reader blocks here, not in memory: the socket's send buffer is bounded
