@@ -1,13 +1,14 @@
 """Slider change to new frame on screen, in the studio page in Chromium.
 
     python bench/studio_latency.py [--moves 30] [--photo /work/shared/images/photos/book-beside-flowers.jpg]
-                                   [--poll] [--breakdown] [--styles cartoon,sketch]
+                                   [--poll] [--breakdown] [--styles cartoon,sketch] [--coarse-above MS]
 
 Starts a `toonify serve` (SQLite, a temporary data folder), opens the studio in Debian's Chromium
 (1366 x 900), loads a 12 MP photo and, for every style (effects.STYLES) and its first numeric
 slider, moves the slider `--moves` times between two values. Moves are one at a time (each
 waits for its frame), so the numbers are the latency of an answer, not of a backlog. Prints the
-median and p95 per style; no pass or fail.
+median and p95 per style, for the first picture of a move (a coarse frame, when the server sends
+one first) and for its final picture, and how many moves got a coarse frame; no pass or fail.
 
 One move's latency is measured in the page: from the `input` event to the new frame on screen.
 "On screen" is: the page has put the frame's pixels in the picture (`#after[data-seq]` changes;
@@ -21,7 +22,7 @@ waiting); the numbers issue 13 quoted first were measured that way.
 WebSocket's send and message events) and in the frame header (the server's `render_ms`, and
 `wait_ms`/`server_ms` when the server reports them):
 input -> sent, sent -> frame arrived (network + server), arrived -> in the picture (decode and
-draw), in the picture -> painted.
+draw), in the picture -> painted (all of the final picture).
 """
 
 from __future__ import annotations
@@ -75,31 +76,40 @@ MOVE = """async ([name, value, poll]) => {
   const after = document.getElementById('after');
   const seq0 = Number(after.dataset.seq || 0);
   const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
-  let shown = 0;
-  const changed = new Promise((done) => {
+  // from the moment a picture is put in place: decoded (an <img>), then two animation frames
+  const painted = async () => {
+    const shown = performance.now();
+    if (after.decode) await after.decode().catch(() => {});
+    const decoded = performance.now();
+    const paint = await frame();
+    const end = await frame();
+    return { shown, decoded, paint, end };
+  };
+  const marks = {};
+  const settled = new Promise((done) => {
     if (poll) {
-      const check = () => (Number(after.dataset.seq || 0) > seq0 ? done() : requestAnimationFrame(check));
+      const check = () => (Number(after.dataset.seq || 0) > seq0
+        ? ((marks.first = marks.final = painted()), done()) : requestAnimationFrame(check));
       check();
       return;
     }
     const mo = new MutationObserver(() => {
-      if (Number(after.dataset.seq || 0) > seq0) { mo.disconnect(); done(); }
+      if (Number(after.dataset.seq || 0) <= seq0) return;
+      if (!marks.first) marks.first = painted();
+      if (after.dataset.final !== 'false' && !marks.final) marks.final = painted();
+      if (marks.final) { mo.disconnect(); done(); }
     });
-    mo.observe(after, { attributes: true, attributeFilter: ['data-seq'] });
+    mo.observe(after, { attributes: true, attributeFilter: ['data-seq', 'data-final'] });
   });
   const t0 = performance.now();
   el.value = String(value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
-  await changed;
-  shown = performance.now();
-  if (after.decode) await after.decode().catch(() => {});
-  const decoded = performance.now();
-  const paint = await frame();
-  const end = await frame();
+  await settled;
+  const first = await marks.first, fin = await marks.final;
   const seq = Number(after.dataset.seq);
   const b = window.__bench;
-  return { total: end - t0, seq, t0, sent: b.sent[seq], arrived: b.arrived[seq], coarse: b.arrived[seq + 'c'],
-           header: b.headers[seq], shown, decoded, paint, end };
+  return { total: first.end - t0, final: fin.end - t0, seq, t0, sent: b.sent[seq], arrived: b.arrived[seq],
+           coarse: b.arrived[seq + 'c'], header: b.headers[seq], ...fin };
 }"""
 
 
@@ -139,11 +149,18 @@ def main() -> None:
     ap.add_argument("--poll", action="store_true", help="the older detection: poll data-seq once per frame")
     ap.add_argument("--breakdown", action="store_true", help="also print where the time goes")
     ap.add_argument("--styles", default=",".join(effects.STYLES))
+    ap.add_argument(
+        "--coarse-above", help="the server's TOONIFY_PREVIEW_COARSE_ABOVE_MS (ms; -1: no coarse frames first)"
+    )
     args = ap.parse_args()
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="studio-bench-"))
-    server = make_server("sqlite", tmp, TOONIFY_MAX_FILE_SIZE_MB="40").start()
+    extra = {"TOONIFY_MAX_FILE_SIZE_MB": "40"}
+    if args.coarse_above is not None:
+        extra["TOONIFY_PREVIEW_COARSE_ABOVE_MS"] = args.coarse_above
+    server = make_server("sqlite", tmp, **extra).start()
     everything: list[float] = []
+    all_finals: list[float] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -167,7 +184,9 @@ def main() -> None:
                 f"photo {args.photo.name} {size[0]} x {size[1]}, preview 1024 px, {args.moves} moves per style, "
                 f"animation frame {raf:.1f} ms, detection {'poll' if args.poll else 'observer'}"
             )
-            print(f"{'style':<14} {'slider':<16} {'median ms':>10} {'p95 ms':>8}")
+            print(f"{'':<31} {'first picture':>19}   {'final picture':>19}")
+            cols = f"{'median ms':>10} {'p95 ms':>8}"
+            print(f"{'style':<14} {'slider':<16} {cols}   {cols}  coarse")
             for style in args.styles.split(","):
                 if not page.locator(f"input[name=style][value={style}]").is_checked():
                     seq = page.evaluate("Number(document.getElementById('after').dataset.seq)")
@@ -182,11 +201,20 @@ def main() -> None:
                     page.evaluate(MOVE, [slider.name, high if i % 2 else low, args.poll]) for i in range(args.moves)
                 ]
                 times = [m["total"] for m in moves]
+                finals = [m["final"] for m in moves]
                 everything += times
-                print(f"{style:<14} {slider.name:<16} {statistics.median(times):>10.0f} {p95(times):>8.0f}")
+                all_finals.extend(finals)
+                coarse = sum(m["coarse"] is not None for m in moves)
+                print(
+                    f"{style:<14} {slider.name:<16} {statistics.median(times):>10.0f} {p95(times):>8.0f}"
+                    f"   {statistics.median(finals):>10.0f} {p95(finals):>8.0f}  {coarse:>6}"
+                )
                 if args.breakdown:
                     print(f"    {breakdown(moves)}")
-            print(f"{'all':<14} {'':<16} {statistics.median(everything):>10.0f} {p95(everything):>8.0f}")
+            print(
+                f"{'all':<14} {'':<16} {statistics.median(everything):>10.0f} {p95(everything):>8.0f}"
+                f"   {statistics.median(all_finals):>10.0f} {p95(all_finals):>8.0f}"
+            )
             browser.close()
     finally:
         server.stop()
