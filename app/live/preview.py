@@ -49,7 +49,7 @@ CAMERA_MAX_BYTES = 4 * 1024 * 1024  # one camera frame's image bytes
 CAMERA_MAX_HEADER = 4096  # one camera frame's JSON header
 # A render whose style took longer than this (ms, full size, this session) gets a coarse frame
 # at half the size first, on an idle preview worker (docs/protocol.md); -1 turns them off.
-COARSE_ABOVE_MS = float(os.environ.get("TOONIFY_PREVIEW_COARSE_ABOVE_MS", "10"))
+COARSE_ABOVE_MS = float(os.environ.get("TOONIFY_PREVIEW_COARSE_ABOVE_MS", "15"))
 
 
 class PreviewSession:
