@@ -238,8 +238,22 @@
       sentKeys.set(seq, currentKey());
       if (sentKeys.size > 64) sentKeys.delete(sentKeys.keys().next().value);
       requestedHere = true;
-      send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
+      const message = { type: "render", seq, style: currentStyle(), params: currentParams() };
+      const side = shownSide();
+      if (side) message.side = side;
+      sentSide = side || Infinity;
+      send(JSON.stringify(message));
     });
+  }
+
+  // The longest side the picture takes on this screen, in device pixels, in steps of 128: the
+  // server renders no larger (a 1024 px frame shown 760 px tall costs twice the pixels to make,
+  // send and decode). 0 while the picture is not laid out (the server's full preview size).
+  let sentSide = Infinity;
+  function shownSide() {
+    const pic = $("pic");
+    const px = Math.max(pic.clientWidth, pic.clientHeight) * (window.devicePixelRatio || 1);
+    return px > 0 ? Math.ceil(px / 128) * 128 : 0;
   }
 
   // ---------------------------------------------------------------- choosing a photo
@@ -304,7 +318,11 @@
     pic.style.width = `${Math.floor(w * scale)}px`;
     pic.style.height = `${Math.floor(h * scale)}px`;
   }
-  new ResizeObserver(fit).observe($("stage"));
+  new ResizeObserver(() => {
+    fit();
+    // a bigger picture than the frames were made for: ask again at the new size
+    if (ready && source && shownSide() > sentSide) requestRender();
+  }).observe($("stage"));
   $("before").addEventListener("load", fit);
 
   const divider = $("divider");

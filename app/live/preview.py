@@ -49,6 +49,8 @@ CAMERA_MAX_BYTES = 4 * 1024 * 1024  # one camera frame's image bytes
 CAMERA_MAX_HEADER = 4096  # one camera frame's JSON header
 # A render whose style took longer than this (ms, full size, this session) gets a coarse frame
 # at half the size first, on an idle preview worker (docs/protocol.md); -1 turns them off.
+SIDE_STEP = 128  # a render's `side` is rounded up to a multiple of this
+MIN_SIDE = 256
 COARSE_ABOVE_MS = float(os.environ.get("TOONIFY_PREVIEW_COARSE_ABOVE_MS", "15"))
 
 
@@ -341,12 +343,26 @@ class PreviewSession:
         except effects.EffectsError as exc:
             await self.fail("invalid_params", str(exc), seq)
             return
+        full = self.settings.preview_size
+        wanted = msg.get("side", full)
+        if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+            await self.fail("invalid_params", '"side" must be a positive integer (px).', seq)
+            return
         if self.shape is None:
             await self.fail("invalid_message", "Send an image (a binary message) or open a job first.", seq)
             return
         fmt = "webp" if msg.get("format") == "webp" else "jpeg"
         self.last_seq = seq
-        request = {"seq": seq, "style": style, "params": params, "format": fmt, "at": time.perf_counter()}
+        # the size the client shows, in steps of SIDE_STEP (each size keeps its own layer cache)
+        side = min(full, max(MIN_SIDE, -(-wanted // SIDE_STEP) * SIDE_STEP))
+        request = {
+            "seq": seq,
+            "style": style,
+            "params": params,
+            "format": fmt,
+            "side": side,
+            "at": time.perf_counter(),
+        }
         self.requests[seq] = request
         while len(self.requests) > KEEP_REQUESTS:
             self.requests.popitem(last=False)
@@ -398,14 +414,14 @@ class PreviewSession:
                     await asyncio.sleep(0.02)
                 request, self.pending = self.pending or request, None
             self.told_busy = False
-            side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
+            side = request["side"] if lane.backlog < lane.size else request["side"] // 2
             started = time.perf_counter()
             async with self.source_lock:
                 if self.shm is None or self.shape is None:  # the session is closing
                     return
                 final = asyncio.ensure_future(self.pool.run(self._task(request, side), affinity=self.affinity))
                 coarse = None
-                if side == self.settings.preview_size and self._wants_coarse(request, lane):
+                if side == request["side"] and self._wants_coarse(request, lane):
                     # on another, idle worker, at the same time: a quick small frame to show while
                     # the full one renders (it is never waited for)
                     coarse = asyncio.ensure_future(
@@ -433,9 +449,9 @@ class PreviewSession:
                         elif not task.cancelled():
                             task.exception()  # retrieved: a failed coarse frame is not an error
             PREVIEW_SECONDS.observe(frame["render_ms"] / 1000)
-            if side == self.settings.preview_size:
+            if side == request["side"]:
                 self.full_ms[request["style"]] = frame["render_ms"]
-            header = self._header(request, frame, final=True, coarse=side < self.settings.preview_size)
+            header = self._header(request, frame, final=True, coarse=side < request["side"])
             header["wait_ms"] = round((started - request["at"]) * 1000, 1)
             header["server_ms"] = round((time.perf_counter() - request["at"]) * 1000, 1)
             try:

@@ -40,10 +40,10 @@ SPY = """(() => {
 LAST = "window.__spy.renders[window.__spy.renders.length - 1].seq"
 
 
-def open_studio(page) -> None:
+def open_studio(page, name: str = "tanners_ridge.jpg") -> None:
     page.add_init_script(SPY)
     register(page)
-    page.set_input_files("#file", str(photo("tanners_ridge.jpg")))
+    page.set_input_files("#file", str(photo(name)))
     expect(page.locator("#after")).to_have_attribute("data-seq", re.compile(r"[1-9]\d*"))
     page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) === {LAST}")
 
@@ -101,3 +101,23 @@ def test_changes_made_in_one_go_send_one_request(page, server):
     page.click("#reset")
     page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) === {LAST}")
     assert page.evaluate("window.__spy.renders.length") == before + 2
+
+
+def test_frames_are_made_at_the_size_the_picture_is_shown(page, server):
+    open_studio(page, "book-beside-flowers.jpg")  # 1536 x 2048: a 768 x 1024 preview
+    state = page.evaluate("""() => {
+      const pic = document.getElementById('pic'), after = document.getElementById('after');
+      const last = window.__spy.renders[window.__spy.renders.length - 1];
+      return { shown: Math.max(pic.clientWidth, pic.clientHeight) * devicePixelRatio, side: last.side,
+               frame: Math.max(after.width, after.height) };
+    }""")
+    # at 1366 x 900 the picture is well under 1024 px: the frames are no larger than it, in 128 px steps
+    assert state["side"] % 128 == 0 and state["shown"] <= state["side"] < state["shown"] + 128
+    assert state["frame"] == min(1024, state["side"])
+    # a taller window: the picture grows, and so do the frames
+    seq = page.evaluate(LAST)
+    page.set_viewport_size({"width": 1800, "height": 1300})
+    page.wait_for_function(f"{LAST} > {seq}")
+    page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) === {LAST}")
+    bigger = page.evaluate("window.__spy.renders[window.__spy.renders.length - 1].side")
+    assert bigger > state["side"]

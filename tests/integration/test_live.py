@@ -364,3 +364,18 @@ async def test_a_coarse_frame_comes_before_the_final_one_and_every_request_ends_
         got = [(m["seq"], m["final"]) for m in seen if m.get("type") == "frame"]
         assert got == sorted(got), "frames come in seq order, a coarse one before its final one"
         assert got[-1] == (last, True) and (final["width"], final["height"]) == full
+
+
+async def test_render_side_sets_the_frame_size(server, token):
+    """`side` is the size the client shows: rounded up to 128 px steps, 256 to the preview size."""
+    ws, _ = await open_session(server, token, "book-beside-flowers.jpg")  # 768 x 1024 preview
+    async with ws:
+        for seq, (side, longest) in enumerate([(700, 768), (100, 256), (5000, 1024), (768, 768)], start=1):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": "sketch", "params": {}, "side": side}))
+            frame, _ = await until(ws, lambda m, seq=seq: m.get("type") == "frame" and m["seq"] == seq and m["final"])
+            assert max(frame["width"], frame["height"]) == longest and not frame["coarse"]
+            assert io.decode(frame["_data"]).shape[:2] == (frame["height"], frame["width"])
+        for bad in (0, -5, "big", 1.5, True):
+            await ws.send(json.dumps({"type": "render", "seq": 10, "style": "sketch", "side": bad}))
+            m = await recv(ws)
+            assert m["code"] == "invalid_params" and "side" in m["message"] and m["seq"] == 10
