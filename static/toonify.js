@@ -9,11 +9,11 @@
   const maxBytes = Number(studio.dataset.maxBytes);
   const payments = studio.dataset.payments === "on";
 
-  let socket = null, attempt = 0, ready = false, queued = null;
-  let seq = 0, lastSent = 0, lastShown = 0, readySeq = 0, requestedHere = false;
+  let socket = null, attempt = 0, ready = false;
+  let seq = 0, lastSent = 0, lastShown = 0, lastArrived = 0, arrivedFinal = true, readySeq = 0, requestedHere = false;
   let source = null;   // what the preview session should hold: {kind: "draft"|"job"|"file", id, name, blob}
   let pending = null;  // a photo being tried: {file, url}; the current one stays until it is ready
-  let shownKey = null, afterUrl = null, beforeUrl = null;
+  let shownKey = null, beforeUrl = null;
   const sentKeys = new Map();
   let job = null;      // {uuid, running, links}
 
@@ -151,6 +151,7 @@
     beforeUrl = url;
     $("before").src = url;
     $("after-wrap").hidden = true; // until this photo's first frame
+    photoGen += 1;
     source = { kind: "file", id: null, name: file.name, blob: file };
     job = null;
     showResultTools(false);
@@ -170,36 +171,89 @@
   function onFrame(buffer) {
     const [header, blob] = live.unpack(buffer);
     if (header.camera) return onCameraFrame(header, blob);
-    if (header.seq <= readySeq || header.seq < lastShown) return; // a frame of a previous photo
-    lastShown = header.seq;
+    if (header.seq <= readySeq || header.seq < lastArrived) return; // a frame of a previous photo
+    if (header.seq === lastArrived && !header.final && arrivedFinal) return; // a coarse frame after its final one
+    lastArrived = header.seq;
+    arrivedFinal = header.final !== false;
     const key = sentKeys.get(header.seq);
     if (job && job.done && key === job.key && shownKey === job.key) return; // the result is shown already
-    if (afterUrl) URL.revokeObjectURL(afterUrl);
-    afterUrl = URL.createObjectURL(blob);
-    const after = $("after");
-    after.src = afterUrl;
-    after.dataset.seq = header.seq;
-    after.alt = `Your photo in the ${header.style.replace(/_/g, " ")} style`;
-    $("after-wrap").hidden = false;
-    shownKey = key || shownKey;
-    $("badge").hidden = true;
-    if (zoomed) setZoom(false);
+    show(blob, header, () => {
+      lastShown = header.seq;
+      shownKey = key || shownKey;
+      $("badge").hidden = true;
+      if (zoomed) setZoom(false);
+    });
   }
 
-  // Sends at most one request per animation frame; the server renders only the newest anyway.
+  // Puts a frame in the picture (a canvas): decoded off the main thread (createImageBitmap), then
+  // drawn at once; an <img> would fetch its object URL and decode while the page paints. Frames
+  // are drawn in the order they were asked for: one decoded after a newer one is dropped.
+  let drawn = 0; // the draw counter of the picture on screen
+  let draws = 0;
+  let photoGen = 0; // a new photo: frames of the previous one still decoding are not drawn
+  function show(blob, header, then) {
+    const n = ++draws, gen = photoGen;
+    const decoded = window.createImageBitmap ? createImageBitmap(blob) : Promise.reject(new Error("no createImageBitmap"));
+    decoded
+      .catch(() => imageOf(blob))
+      .then((bitmap) => {
+        if (n < drawn || gen !== photoGen) return bitmap.close && bitmap.close(); // a newer frame is on screen already
+        drawn = n;
+        const after = $("after");
+        const w = bitmap.width || bitmap.naturalWidth, h = bitmap.height || bitmap.naturalHeight;
+        if (after.width !== w || after.height !== h) { after.width = w; after.height = h; }
+        after.getContext("2d", { alpha: false }).drawImage(bitmap, 0, 0, w, h);
+        if (bitmap.close) bitmap.close();
+        after.frame = blob; // the frame's bytes (the tests compare them)
+        after.dataset.seq = header.seq;
+        after.dataset.final = String(header.final !== false && !header.coarse);
+        after.setAttribute("aria-label", header.style
+          ? `Your photo in the ${header.style.replace(/_/g, " ")} style` : "The finished picture");
+        $("after-wrap").hidden = false;
+        then();
+      })
+      .catch(() => {}); // a frame that cannot be decoded is skipped; the next one replaces it
+  }
+
+  // the fallback for browsers without createImageBitmap: an <img> decoded before it is drawn
+  function imageOf(blob) {
+    const url = URL.createObjectURL(blob);
+    const img = new Image();
+    img.src = url;
+    return img.decode().then(() => img).finally(() => URL.revokeObjectURL(url));
+  }
+
+  // Sends a request at once (the server renders only the newest waiting one, so a fast drag
+  // never builds a backlog); changes made in one go (a preset, reset) send one request.
+  let flushing = false;
   function requestRender() {
     syncUrl();
-    if (!ready || queued) return;
-    queued = requestAnimationFrame(() => {
-      queued = null;
+    if (!ready || flushing) return;
+    flushing = true;
+    queueMicrotask(() => {
+      flushing = false;
       if (!ready) return;
       seq += 1;
       lastSent = seq;
       sentKeys.set(seq, currentKey());
       if (sentKeys.size > 64) sentKeys.delete(sentKeys.keys().next().value);
       requestedHere = true;
-      send(JSON.stringify({ type: "render", seq, style: currentStyle(), params: currentParams() }));
+      const message = { type: "render", seq, style: currentStyle(), params: currentParams() };
+      const side = shownSide();
+      if (side) message.side = side;
+      sentSide = side || Infinity;
+      send(JSON.stringify(message));
     });
+  }
+
+  // The longest side the picture takes on this screen, in device pixels, in steps of 128: the
+  // server renders no larger (a 1024 px frame shown 760 px tall costs twice the pixels to make,
+  // send and decode). 0 while the picture is not laid out (the server's full preview size).
+  let sentSide = Infinity;
+  function shownSide() {
+    const pic = $("pic");
+    const px = Math.max(pic.clientWidth, pic.clientHeight) * (window.devicePixelRatio || 1);
+    return px > 0 ? Math.ceil(px / 128) * 128 : 0;
   }
 
   // ---------------------------------------------------------------- choosing a photo
@@ -264,7 +318,11 @@
     pic.style.width = `${Math.floor(w * scale)}px`;
     pic.style.height = `${Math.floor(h * scale)}px`;
   }
-  new ResizeObserver(fit).observe($("stage"));
+  new ResizeObserver(() => {
+    fit();
+    // a bigger picture than the frames were made for: ask again at the new size
+    if (ready && source && shownSide() > sentSide) requestRender();
+  }).observe($("stage"));
   $("before").addEventListener("load", fit);
 
   const divider = $("divider");
@@ -415,14 +473,13 @@
       onFrame(header, blob) {
         if (!job || job.uuid !== uuid || !header.final || !job.done) return;
         // the finished picture (standard definition) replaces the preview in the picture area
-        if (afterUrl) URL.revokeObjectURL(afterUrl);
-        afterUrl = URL.createObjectURL(blob);
-        $("after").src = afterUrl;
-        $("after").alt = "The finished picture";
-        $("after-wrap").hidden = false;
-        $("badge").hidden = false;
-        shownKey = job.key;
-        syncUrl();
+        const key = job.key;
+        show(blob, { seq: Number($("after").dataset.seq || 0), final: true }, () => {
+          if (!job || job.uuid !== uuid) return;
+          $("badge").hidden = false;
+          shownKey = key;
+          syncUrl();
+        });
       },
       onError(text) {
         if (!job || job.uuid !== uuid) return;

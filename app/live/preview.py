@@ -11,6 +11,7 @@ import asyncio
 import collections
 import json
 import logging
+import os
 import pathlib
 import struct
 import time
@@ -46,6 +47,11 @@ CAMERA_SIDE = 640  # camera frames are rendered at most this long (the client se
 CAMERA_QUALITY = 75
 CAMERA_MAX_BYTES = 4 * 1024 * 1024  # one camera frame's image bytes
 CAMERA_MAX_HEADER = 4096  # one camera frame's JSON header
+# A render whose style took longer than this (ms, full size, this session) gets a coarse frame
+# at half the size first, on an idle preview worker (docs/protocol.md); -1 turns them off.
+SIDE_STEP = 128  # a render's `side` is rounded up to a multiple of this
+MIN_SIDE = 256
+COARSE_ABOVE_MS = float(os.environ.get("TOONIFY_PREVIEW_COARSE_ABOVE_MS", "15"))
 
 
 class PreviewSession:
@@ -69,6 +75,7 @@ class PreviewSession:
         self.told_busy = False
         self.camera_pending: dict | None = None  # the newest camera frame not rendered yet
         self.last_camera_seq: int | None = None
+        self.full_ms: dict[str, float] = {}  # style -> its last full-size preview's render time
 
     # -- plumbing -------------------------------------------------------------------------
     async def send_json(self, message: dict) -> None:
@@ -336,12 +343,26 @@ class PreviewSession:
         except effects.EffectsError as exc:
             await self.fail("invalid_params", str(exc), seq)
             return
+        full = self.settings.preview_size
+        wanted = msg.get("side", full)
+        if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+            await self.fail("invalid_params", '"side" must be a positive integer (px).', seq)
+            return
         if self.shape is None:
             await self.fail("invalid_message", "Send an image (a binary message) or open a job first.", seq)
             return
         fmt = "webp" if msg.get("format") == "webp" else "jpeg"
         self.last_seq = seq
-        request = {"seq": seq, "style": style, "params": params, "format": fmt, "at": time.perf_counter()}
+        # the size the client shows, in steps of SIDE_STEP (each size keeps its own layer cache)
+        side = min(full, max(MIN_SIDE, -(-wanted // SIDE_STEP) * SIDE_STEP))
+        request = {
+            "seq": seq,
+            "style": style,
+            "params": params,
+            "format": fmt,
+            "side": side,
+            "at": time.perf_counter(),
+        }
         self.requests[seq] = request
         while len(self.requests) > KEEP_REQUESTS:
             self.requests.popitem(last=False)
@@ -393,42 +414,46 @@ class PreviewSession:
                     await asyncio.sleep(0.02)
                 request, self.pending = self.pending or request, None
             self.told_busy = False
-            side = self.settings.preview_size if lane.backlog < lane.size else self.settings.preview_size // 2
+            side = request["side"] if lane.backlog < lane.size else request["side"] // 2
+            started = time.perf_counter()
             async with self.source_lock:
                 if self.shm is None or self.shape is None:  # the session is closing
                     return
-                try:
-                    frame = await self.pool.run(
-                        RenderPreview(
-                            shm_name=self.shm.name,
-                            shape=self.shape,
-                            version=self.version,
-                            style=request["style"],
-                            params=request["params"],
-                            side=side,
-                            fmt=request["format"],
-                            quality=80,
-                        ),
-                        affinity=self.affinity,
+                final = asyncio.ensure_future(self.pool.run(self._task(request, side), affinity=self.affinity))
+                coarse = None
+                if side == request["side"] and self._wants_coarse(request, lane):
+                    # on another, idle worker, at the same time: a quick small frame to show while
+                    # the full one renders (it is never waited for)
+                    coarse = asyncio.ensure_future(
+                        self.pool.run(self._task(request, side // 2), affinity=self.affinity + 1)
                     )
+                try:
+                    if coarse is not None and not await self._send_coarse(request, coarse, final):
+                        final.cancel()
+                        return
+                    frame = await final
                 except effects.EffectsError as exc:
                     await self.fail("invalid_params", str(exc), request["seq"])
                     continue
                 except WorkerCrashed:
                     await self.fail("internal", "The renderer restarted; move the slider again.", request["seq"])
                     continue
+                finally:
+                    # withdrawn if waiting (a running one finishes and is dropped): a closing
+                    # session's renders, and a coarse frame the full one overtook
+                    for task in (final, coarse):
+                        if task is None:
+                            continue
+                        if not task.done():
+                            task.cancel()
+                        elif not task.cancelled():
+                            task.exception()  # retrieved: a failed coarse frame is not an error
             PREVIEW_SECONDS.observe(frame["render_ms"] / 1000)
-            header = {
-                "type": "frame",
-                "seq": request["seq"],
-                "width": frame["width"],
-                "height": frame["height"],
-                "mime": frame["mime"],
-                "final": True,
-                "coarse": side < self.settings.preview_size,
-                "render_ms": round(frame["render_ms"], 1),
-                "style": request["style"],
-            }
+            if side == request["side"]:
+                self.full_ms[request["style"]] = frame["render_ms"]
+            header = self._header(request, frame, final=True, coarse=side < request["side"])
+            header["wait_ms"] = round((started - request["at"]) * 1000, 1)
+            header["server_ms"] = round((time.perf_counter() - request["at"]) * 1000, 1)
             try:
                 # a slow reader blocks here, not in memory: the socket's send buffer is bounded
                 # and newer requests keep replacing the one waiting (latest wins)
@@ -436,6 +461,57 @@ class PreviewSession:
             except (WebSocketDisconnect, RuntimeError, OSError):
                 return
             PREVIEW_LATENCY.observe(time.perf_counter() - request["at"])
+
+    def _task(self, request: dict, side: int) -> RenderPreview:
+        assert self.shm is not None and self.shape is not None
+        return RenderPreview(
+            shm_name=self.shm.name,
+            shape=self.shape,
+            version=self.version,
+            style=request["style"],
+            params=request["params"],
+            side=side,
+            fmt=request["format"],
+            quality=80,
+        )
+
+    def _header(self, request: dict, frame: dict, final: bool, coarse: bool) -> dict:
+        return {
+            "type": "frame",
+            "seq": request["seq"],
+            "width": frame["width"],
+            "height": frame["height"],
+            "mime": frame["mime"],
+            "final": final,
+            "coarse": coarse,
+            "render_ms": round(frame["render_ms"], 1),
+            "style": request["style"],
+        }
+
+    def _wants_coarse(self, request: dict, lane) -> bool:
+        """A coarse frame first when this style's full frame is slow here (or not made yet: the
+        first render of a style builds its layers) and a second preview worker is idle, so it
+        costs the full frame nothing but a share of an idle core."""
+        if COARSE_ABOVE_MS < 0 or lane.backlog > 0:
+            return False
+        if self.full_ms.get(request["style"], float("inf")) <= COARSE_ABOVE_MS:
+            return False
+        idle = [w for w in lane.workers if w.ready and w.alive and w.task is None]
+        return len(idle) >= 2  # one for the full frame, one for the coarse
+
+    async def _send_coarse(self, request: dict, coarse: asyncio.Future, final: asyncio.Future) -> bool:
+        """Send the coarse frame if it is ready before the full one; False when the socket is gone."""
+        await asyncio.wait({coarse, final}, return_when=asyncio.FIRST_COMPLETED)
+        if final.done() or coarse.cancelled() or coarse.exception() is not None:
+            return True  # the full frame is ready (or the small one failed): it alone is sent
+        frame = coarse.result()
+        header = self._header(request, frame, final=False, coarse=True)
+        header["server_ms"] = round((time.perf_counter() - request["at"]) * 1000, 1)
+        try:
+            await self.socket.send_bytes(pack(header, frame["data"]))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
 
 
 def _seq(msg: dict) -> int | None:

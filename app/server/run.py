@@ -58,6 +58,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None)
         log_config=uvicorn_log_config(),
         # room for one upload-sized source image plus framing; larger messages are closed (1009)
         ws_max_size=s.max_file_bytes + 1024 * 1024,
+        # no permessage-deflate: the sockets carry JPEG/PNG/WebP bytes, which do not shrink, and
+        # compressing them cost ~50 ms per 1.6 MB photo sent (in the browser or client) and a
+        # few ms per preview frame on both ends (issue 13)
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
     )
     return 0

@@ -22,8 +22,7 @@ def frame_digest(page: Page) -> tuple[int, str]:
     """The seq and a hash of the bytes of the preview frame now shown."""
     seq = int(page.get_attribute("#after", "data-seq") or 0)
     data = page.evaluate("""async () => {
-        const r = await fetch(document.getElementById('after').src);
-        return Array.from(new Uint8Array(await r.arrayBuffer()));
+        return Array.from(new Uint8Array(await document.getElementById('after').frame.arrayBuffer()));
     }""")
     return seq, hashlib.sha256(bytes(data)).hexdigest()
 

@@ -145,13 +145,13 @@ async def test_bad_messages_get_errors_and_the_session_goes_on(server, token):
         await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cubism"}))
         assert (await recv(ws))["code"] == "invalid_params"
         await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cartoon"}))  # rejected seqs are not spent
-        assert (await until(ws, lambda m: m.get("type") == "frame"))[0]["seq"] == 3
+        assert (await until(ws, lambda m: m.get("type") == "frame" and m["final"]))[0]["seq"] == 3
         await ws.send(json.dumps({"type": "render", "seq": 3, "style": "cartoon"}))
         assert (await recv(ws))["code"] == "invalid_message"  # seq must increase
         await ws.send(json.dumps({"type": "commit", "seq": 999}))
         assert (await recv(ws))["code"] == "invalid_message"
         await ws.send(json.dumps({"type": "render", "seq": 4, "style": "cartoon"}))
-        frame, _ = await until(ws, lambda m: m.get("type") == "frame")
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame" and m["final"])
         assert frame["seq"] == 4
 
 
@@ -259,7 +259,7 @@ async def test_disconnect_mid_render_leaves_nothing_behind(server, token):
     ws, _ = await open_session(server, token)  # the server and its pool are fine
     async with ws:
         await ws.send(json.dumps({"type": "render", "seq": 1, "style": "sketch"}))
-        frame, _ = await until(ws, lambda m: m.get("type") == "frame")
+        frame, _ = await until(ws, lambda m: m.get("type") == "frame" and m["final"])
         assert frame["final"]
 
 
@@ -273,7 +273,7 @@ async def test_a_reader_that_stops_reading_does_not_block_others(server, token):
     async with fast:
         for seq in range(1, 6):
             await fast.send(json.dumps({"type": "render", "seq": seq, "style": "cartoon"}))
-            frame, _ = await until(fast, lambda m: m.get("type") == "frame", timeout=10)
+            frame, _ = await until(fast, lambda m: m.get("type") == "frame" and m["final"], timeout=10)
             assert frame["seq"] == seq
     # the slow client finally reads: only a handful of frames waited for it, the newest last
     _, seen = await until(slow, lambda m: m.get("type") == "frame" and m["seq"] == 300, timeout=30)
@@ -331,3 +331,51 @@ async def test_embedded_metrics_count_jobs_by_style_and_time_previews_end_to_end
     latency = "toonify_preview_latency_seconds_count"
     assert _sample(after, latency) >= _sample(before, latency) + 1
     assert _sample(after, "toonify_render_seconds_count") >= _sample(before, "toonify_render_seconds_count") + 1
+
+
+async def test_a_coarse_frame_comes_before_the_final_one_and_every_request_ends_final(server, token):
+    """A style's first render in a session (its layers are not made yet) gets a half-size coarse
+    frame first when a second preview worker is idle; the full-size final frame always follows,
+    and a drag ends on the final frame of its last request."""
+    ws, ready = await open_session(server, token, "book-beside-flowers.jpg")
+    full = (ready["preview"]["width"], ready["preview"]["height"])
+    async with ws:
+        frames = []
+        for seq, style in enumerate(effects.STYLES, start=1):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": style, "params": {}}))
+            _, seen = await until(ws, lambda m, seq=seq: m.get("type") == "frame" and m["seq"] == seq and m["final"])
+            frames += [m for m in seen if m.get("type") == "frame"]
+        for seq in range(1, len(effects.STYLES) + 1):
+            mine = [f for f in frames if f["seq"] == seq]
+            assert [f["final"] for f in mine] in ([True], [False, True]), mine
+            assert (mine[-1]["width"], mine[-1]["height"]) == full and not mine[-1]["coarse"]
+            for f in mine[:-1]:
+                assert f["coarse"] and (f["width"], f["height"]) == (full[0] // 2, full[1] // 2)
+                assert io.decode(f["_data"]).shape[:2] == (f["height"], f["width"])
+        # with two idle preview workers, the cold renders of the heavier styles get one
+        assert any(not f["final"] for f in frames), "no coarse frame for any first render of a style"
+        # a drag: every request after the first may get a coarse frame; the last ends final
+        last = len(effects.STYLES) + 12
+        for seq in range(len(effects.STYLES) + 1, last + 1):
+            await ws.send(
+                json.dumps({"type": "render", "seq": seq, "style": "stained_glass", "params": {"piece_size": 20 + seq}})
+            )
+        final, seen = await until(ws, lambda m: m.get("type") == "frame" and m["seq"] == last and m["final"])
+        got = [(m["seq"], m["final"]) for m in seen if m.get("type") == "frame"]
+        assert got == sorted(got), "frames come in seq order, a coarse one before its final one"
+        assert got[-1] == (last, True) and (final["width"], final["height"]) == full
+
+
+async def test_render_side_sets_the_frame_size(server, token):
+    """`side` is the size the client shows: rounded up to 128 px steps, 256 to the preview size."""
+    ws, _ = await open_session(server, token, "book-beside-flowers.jpg")  # 768 x 1024 preview
+    async with ws:
+        for seq, (side, longest) in enumerate([(700, 768), (100, 256), (5000, 1024), (768, 768)], start=1):
+            await ws.send(json.dumps({"type": "render", "seq": seq, "style": "sketch", "params": {}, "side": side}))
+            frame, _ = await until(ws, lambda m, seq=seq: m.get("type") == "frame" and m["seq"] == seq and m["final"])
+            assert max(frame["width"], frame["height"]) == longest and not frame["coarse"]
+            assert io.decode(frame["_data"]).shape[:2] == (frame["height"], frame["width"])
+        for bad in (0, -5, "big", 1.5, True):
+            await ws.send(json.dumps({"type": "render", "seq": 10, "style": "sketch", "side": bad}))
+            m = await recv(ws)
+            assert m["code"] == "invalid_params" and "side" in m["message"] and m["seq"] == 10
