@@ -41,6 +41,10 @@ class Settings:
     pool_size: int = _CORES  # full-resolution job workers
     preview_workers: int = _CORES  # live-preview workers: their own lane, so previews never wait behind jobs
     preview_size: int = 1024
+    # a live preview whose style took longer than this (ms, this session) gets a half-size frame
+    # first, on an idle preview worker (docs/protocol.md); -1: never
+    preview_coarse_above_ms: int = 15
+    preview_look_ahead: bool = False  # app/render/work.py LookAhead: off (its p95 effect was mixed)
     ws_idle_timeout: int = 300
     body_timeout: int = 30  # seconds a client may take to send a request body (slow uploads are cut)
     batch_body_timeout: int = 600  # the same for POST /batches (up to batch_max_mb of photos)

@@ -11,7 +11,6 @@ import asyncio
 import collections
 import json
 import logging
-import os
 import pathlib
 import struct
 import time
@@ -47,11 +46,8 @@ CAMERA_SIDE = 640  # camera frames are rendered at most this long (the client se
 CAMERA_QUALITY = 75
 CAMERA_MAX_BYTES = 4 * 1024 * 1024  # one camera frame's image bytes
 CAMERA_MAX_HEADER = 4096  # one camera frame's JSON header
-# A render whose style took longer than this (ms, full size, this session) gets a coarse frame
-# at half the size first, on an idle preview worker (docs/protocol.md); -1 turns them off.
 SIDE_STEP = 128  # a render's `side` is rounded up to a multiple of this
 MIN_SIDE = 256
-COARSE_ABOVE_MS = float(os.environ.get("TOONIFY_PREVIEW_COARSE_ABOVE_MS", "15"))
 
 
 class PreviewSession:
@@ -492,9 +488,10 @@ class PreviewSession:
         """A coarse frame first when this style's full frame is slow here (or not made yet: the
         first render of a style builds its layers) and a second preview worker is idle, so it
         costs the full frame nothing but a share of an idle core."""
-        if COARSE_ABOVE_MS < 0 or lane.backlog > 0:
+        coarse_above = self.settings.preview_coarse_above_ms
+        if coarse_above < 0 or lane.backlog > 0:
             return False
-        if self.full_ms.get(request["style"], float("inf")) <= COARSE_ABOVE_MS:
+        if self.full_ms.get(request["style"], float("inf")) <= coarse_above:
             return False
         idle = [w for w in lane.workers if w.ready and w.alive and w.task is None]
         return len(idle) >= 2  # one for the full frame, one for the coarse

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 import effects
+from app.lib.settings import get_settings
 from effects import blocks, io
 
 from .tasks import Crash, LoadSource, RenderCamera, RenderFile, RenderPreview, WriteSmall, from_wire
@@ -218,7 +219,7 @@ class LookAhead:
     preview worker's priority (see LOOK_AHEAD_NICE). A newer drag replaces any look-ahead not
     started yet.
 
-    Off unless TOONIFY_PREVIEW_LOOK_AHEAD=1: on the shared 2-core machine it halved the median of
+    Off unless TOONIFY_PREVIEW_LOOK_AHEAD=1 (settings): on the shared 2-core machine it halved the median of
     the costliest upstream slider (cartoon smoothness, 19 -> 10 ms render) but its p95 effect was
     mixed (the extra thread competes for the CPU when no core is idle), and p95 is the goal.
     Same params give the same bytes whether or not a layer came from here (layers are pure
@@ -235,7 +236,7 @@ class LookAhead:
         self.made = 0  # look-ahead renders done (for tests)
 
     def follow(self, entry: dict, style: str, params: dict) -> None:
-        if os.environ.get("TOONIFY_PREVIEW_LOOK_AHEAD", "0") != "1":
+        if not get_settings().preview_look_ahead:
             return
         prev = self.last.get(id(entry))
         self.last = {id(entry): (style, params)}  # only the newest source is looked ahead for

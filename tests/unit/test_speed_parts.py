@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import effects
+from app.lib.settings import get_settings, override
 from app.render import work
 from app.render.tasks import LoadSource, RenderFile
 from effects import blocks, io
@@ -230,8 +231,16 @@ def test_palette_mapping_with_ink_equals_mapping_then_darkening():
     assert len(np.unique(flat.reshape(-1, 3), axis=0)) <= 6
 
 
-def test_look_ahead_is_off_unless_asked_for(monkeypatch):
-    monkeypatch.delenv("TOONIFY_PREVIEW_LOOK_AHEAD", raising=False)
+@pytest.fixture()
+def look_ahead():
+    before = get_settings()
+    override(preview_look_ahead=True)
+    yield
+    override(preview_look_ahead=before.preview_look_ahead)
+
+
+def test_look_ahead_is_off_unless_asked_for():
+    assert not get_settings().preview_look_ahead
     entry = {"image": np.zeros((40, 40, 3), np.uint8), "cache": {}}
     ahead = work.LookAhead()
     for s in (1, 2):
@@ -239,8 +248,7 @@ def test_look_ahead_is_off_unless_asked_for(monkeypatch):
     assert ahead.thread is None
 
 
-def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(monkeypatch):
-    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
+def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(look_ahead):
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 320)
     entry = {"image": img, "cache": {}}
     ahead = work.LookAhead()
@@ -261,8 +269,7 @@ def test_look_ahead_builds_the_next_layers_of_a_drag_and_changes_no_bytes(monkey
         assert cached.tobytes() == effects.apply(img, "cartoon", params).tobytes()
 
 
-def test_look_ahead_ignores_style_switches_and_several_moved_controls(monkeypatch):
-    monkeypatch.setenv("TOONIFY_PREVIEW_LOOK_AHEAD", "1")
+def test_look_ahead_ignores_style_switches_and_several_moved_controls(look_ahead):
     img = to_side(io.read_image(photo("prairie_falcon.jpg")), 200)
     entry = {"image": img, "cache": {}}
     ahead = work.LookAhead()
