@@ -307,3 +307,18 @@ def test_a_failed_layer_is_not_cached():
     with pytest.raises(RuntimeError):
         frame.memo(("x",), bad)
     assert ("x",) not in frame.cache and frame.memo(("x",), lambda: 5) == 5
+
+
+def test_the_layer_cache_is_bounded_in_bytes_least_recently_used_first(monkeypatch):
+    # a drag there and back must find the layers of the way there: the bound is bytes, not a count
+    monkeypatch.setattr(blocks, "LAYER_BUDGET", 10_000)
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+    for i in range(40):  # small layers: far more than the old 24-entry bound, all kept
+        frame.memo(("small", i), lambda: np.zeros(10, np.uint8))
+    assert all(("small", i) in frame.cache for i in range(40))
+    frame.memo(("small", 0), lambda: None)  # used again: now the most recent
+    big = frame.memo(("big",), lambda: np.zeros(9_000, np.uint8))
+    assert frame.memo(("big",), lambda: None) is big, "the newest layer stays even alone over budget"
+    assert ("small", 0) in frame.cache and ("small", 1) not in frame.cache, "least recently used go first"
+    assert "frame" in frame.cache
+    assert sum(frame.cache[blocks._SIZES].values()) <= 10_000
