@@ -141,18 +141,47 @@ def _pieces(frame: blocks.Frame, piece: float, detail: float) -> tuple[np.ndarra
     (uint8; measured on the working copy), how many working pixels each covers, and its tint."""
     pts, tints = seeds(frame, piece, detail)
     verts, bounds = voronoi(pts)
-    wh, ww = frame.work.shape[:2]
-    polys = cells(verts, bounds, ww / (frame.shape[1] * blocks.REFERENCE_SIDE / max(frame.shape)))
-    labels = np.zeros((wh, ww), np.int32)
-    for i, poly in enumerate(polys):
-        cv2.fillConvexPoly(labels, poly, i, cv2.LINE_8, SHIFT)
-    flat = labels.ravel()
-    count = np.bincount(flat, minlength=len(polys))
-    means = (
-        np.stack([np.bincount(flat, frame.work[:, :, c].ravel(), minlength=len(polys)) for c in range(3)], axis=1)
-        / np.maximum(count, 1)[:, None]
-    )
-    return verts, bounds, np.clip(means + 0.5, 0, 255).astype(np.uint8), count, tints
+    ww = frame.work.shape[1]
+    v = verts.astype(np.float64) * (ww / (frame.shape[1] * blocks.REFERENCE_SIDE / max(frame.shape)))
+    count, sums = polygon_sums(np.ascontiguousarray(v[:, 0]), np.ascontiguousarray(v[:, 1]), bounds, frame.work)
+    means = sums / np.maximum(count, 1)[:, None]
+    return verts, bounds, np.clip(means + 0.5, 0, 255).astype(np.uint8), count.astype(np.int64), tints
+
+
+def polygon_sums(vx: np.ndarray, vy: np.ndarray, bounds: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per convex polygon (vertices `vx`, `vy` in pixels of `image`, offsets `bounds`): how many
+    pixel centres of `image` lie inside (rows y with ymin <= y < ymax, columns xl <= x < xr, so
+    polygons that share edges share out every pixel exactly once) and the per-channel sums of
+    those pixels.
+
+    Scanlines without rasterising: a row's sum inside a convex polygon is a row prefix sum at
+    its right crossing minus one at its left crossing, so every (edge, row) crossing adds or
+    subtracts one prefix sum to its polygon: a few numpy passes over all pieces at once, instead
+    of one fillConvexPoly call per piece into a label image (18k calls, 16 ms at piece size 16).
+    """
+    h, w, channels = image.shape
+    n = len(bounds) - 1
+    poly = np.repeat(np.arange(n), np.diff(bounds))
+    nxt = np.arange(1, len(vx) + 1)
+    nxt[bounds[1:] - 1] = bounds[:-1]
+    dx, dy = vx[nxt] - vx, vy[nxt] - vy
+    area = np.bincount(poly, vx * vy[nxt] - vx[nxt] * vy, minlength=n)
+    r0 = np.clip(np.ceil(np.minimum(vy, vy[nxt])), 0, h).astype(np.int64)
+    rows = np.clip(np.ceil(np.maximum(vy, vy[nxt])), 0, h).astype(np.int64) - r0
+    edge = np.flatnonzero(rows > 0)
+    rows = rows[edge]
+    at = np.repeat(edge, rows)  # one entry per (edge, row) crossing
+    y = np.arange(len(at)) + np.repeat(r0[edge] - (np.cumsum(rows) - rows), rows)
+    x = np.clip(np.ceil(vx[at] + (y - vy[at]) * (dx[at] / dy[at])), 0, w).astype(np.int64)
+    # the right-hand chain of a polygon adds its crossing's prefix sum, the left-hand one subtracts
+    owner = poly[at]
+    sign = np.where((dy[at] > 0) == (area[owner] >= 0), 1.0, -1.0)
+    prefix = np.zeros((h, w + 1, channels), np.int32)
+    np.cumsum(image, axis=1, out=prefix[:, 1:])
+    picked = prefix.reshape(-1, channels)[y * (w + 1) + x]
+    count = np.bincount(owner, sign * x, minlength=n)
+    sums = np.stack([np.bincount(owner, sign * picked[:, c], minlength=n) for c in range(channels)], axis=1)
+    return np.rint(count), sums
 
 
 def _glass(means: np.ndarray, count: np.ndarray, tints: np.ndarray, colors: int) -> np.ndarray:
