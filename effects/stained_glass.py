@@ -63,9 +63,7 @@ def seeds(frame: blocks.Frame, piece: float, detail: float) -> tuple[np.ndarray,
     h, w = frame.shape
     f = blocks.REFERENCE_SIDE / max(h, w)
     rw, rh = w * f, h * f  # the picture in reference pixels
-    gray = cv2.cvtColor(frame.work, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    mag = cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
-    integral = cv2.integral(mag)
+    mag, integral = frame.memo(("glass-energy",), lambda: _energy(frame.work))  # every piece size uses it
     to_work = frame.work.shape[1] / rw
 
     def energy(ix: np.ndarray, iy: np.ndarray, size: float) -> np.ndarray:
@@ -95,6 +93,13 @@ def seeds(frame: blocks.Frame, piece: float, detail: float) -> tuple[np.ndarray,
         size /= 2
         e = energy(ix, iy, size)
     return np.concatenate(points), np.concatenate(tints)
+
+
+def _energy(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient magnitude of the working copy and its integral image."""
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    mag = cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+    return mag, cv2.integral(mag)
 
 
 def voronoi(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +248,10 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     for i, poly, line in panes:
         fill(out, poly, rgb[i], line, SHIFT)
     progress(0.6, None)
-    out = blocks.multiply(out, cv2.LUT(blocks.texture(frame.shape, 9.0, seed=77), _MOTTLE))
+    mottle = blocks.cached(
+        ("glass-mottle", frame.shape), lambda: cv2.LUT(blocks.texture(frame.shape, 9.0, seed=77), _MOTTLE)
+    )
+    out = blocks.multiply(out, mottle)
     if thick > 4:  # anti-aliasing costs three times as much there and shows no difference at 12 MP
         cv2.polylines(out, rest, True, LEAD, thick, cv2.LINE_8, SHIFT)
     elif thick == 1:  # a thin line has no caps and its own profile: drawn as it is
