@@ -184,13 +184,16 @@ def polygon_sums(vx: np.ndarray, vy: np.ndarray, bounds: np.ndarray, image: np.n
     x = np.clip(np.ceil(vx[edge][at] + (y - vy[edge][at]) * slope[at]), 0, w).astype(np.int64)
     owner = poly[edge][at]
     sign = side[at]
-    # row prefix sums as differences of two rows of the integral image (cv2.integral: 0.1 ms, a
-    # numpy cumsum along the rows of a 512 px BGR picture: 3 ms)
-    table = cv2.integral(image).reshape(-1, channels)
+    # row prefix sums per channel as differences of consecutive rows of its integral image
+    # (cv2.integral: 0.1 ms; a numpy cumsum along the rows of a 512 px BGR picture took 3 ms, and
+    # gathering from one plane at a time is twice as quick as gathering 3-channel rows)
     cell = y * (w + 1) + x
-    picked = table[cell + (w + 1)] - table[cell]
     count = np.bincount(owner, sign * x, minlength=n)
-    sums = np.stack([np.bincount(owner, sign * picked[:, c], minlength=n) for c in range(channels)], axis=1)
+    sums = np.empty((n, channels))
+    for c, plane in enumerate(cv2.split(image)):
+        table = cv2.integral(plane)
+        prefix = cv2.subtract(table[1:], table[:-1])  # (h, w + 1): sum of the row left of x
+        sums[:, c] = np.bincount(owner, sign * prefix.ravel().take(cell), minlength=n)
     return np.rint(count), sums
 
 
