@@ -322,3 +322,25 @@ def test_the_layer_cache_is_bounded_in_bytes_least_recently_used_first(monkeypat
     assert ("small", 0) in frame.cache and ("small", 1) not in frame.cache, "least recently used go first"
     assert "frame" in frame.cache
     assert sum(frame.cache[blocks._SIZES].values()) <= 10_000
+
+
+def test_stained_glass_piece_sums_share_out_every_pixel_to_its_nearest_seed():
+    # the scanline prefix sums that replaced rasterising a label image: Voronoi cells are the
+    # nearest-seed regions, so a brute-force nearest seed per pixel centre must give the same sums
+    from effects import stained_glass
+
+    rng = np.random.default_rng(3)
+    h, w = 48, 64
+    points = rng.uniform([-8, -8], [w + 8, h + 8], (60, 2))
+    verts, bounds = stained_glass.voronoi(points)
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    vx, vy = (np.ascontiguousarray(c) for c in verts.astype(np.float64).T)
+    count, sums = stained_glass.polygon_sums(vx, vy, bounds, image)
+    seeds = points.astype(np.float32).astype(np.float64)  # as Subdiv2D holds them
+    ys, xs = np.mgrid[0:h, 0:w]
+    d = (xs[..., None] - seeds[:, 0]) ** 2 + (ys[..., None] - seeds[:, 1]) ** 2
+    label = d.argmin(axis=2).ravel()
+    assert count.sum() == h * w
+    assert np.array_equal(count, np.bincount(label, minlength=len(points)))
+    for c in range(3):
+        assert np.array_equal(sums[:, c], np.bincount(label, image[:, :, c].ravel(), minlength=len(points)))
