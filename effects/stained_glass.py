@@ -11,8 +11,9 @@ at 12 MP, and a faint low-frequency mottle gives the hand-made glass its unevenn
 
 from __future__ import annotations
 
+from collections import deque
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any
 
 import cv2
@@ -247,9 +248,10 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
         # every edge did (each with two round caps: 4x the cost of the fill) for a fraction of it
         # row by row from one prepared row (broadcasting a 3-value color over every pixel: 3 ms)
         out.reshape(h, w * 3)[:] = np.tile(np.array(LEAD, np.uint8), w)
-    rgb, fill = colors.tolist(), cv2.fillConvexPoly  # thousands of calls: no lookups in the loop
-    for i, poly, line in panes:
-        fill(out, poly, rgb[i], line, SHIFT)
+    idx, polys, kinds = panes
+    rgb = colors.tolist()
+    # thousands of calls: driven by map (no Python loop body), consumed by a zero-length deque
+    deque(map(cv2.fillConvexPoly, repeat(out), polys, [rgb[i] for i in idx], kinds, repeat(SHIFT)), maxlen=0)
     progress(0.6, None)
     mottle = blocks.cached(
         ("glass-mottle", frame.shape), lambda: cv2.LUT(blocks.texture(frame.shape, 9.0, seed=77), _MOTTLE)
@@ -264,12 +266,13 @@ def render(frame: blocks.Frame, p: dict[str, Any], progress: Progress) -> np.nda
     return out
 
 
-def _panes(
-    verts: np.ndarray, bounds: np.ndarray, size: tuple[int, int], thick: int
-) -> tuple[list[tuple[int, np.ndarray, int]], bool, list]:
-    """What `render` draws at the output size: (piece index, polygon, line type) of the pieces
-    that show, whether they are shrunk for their lead (on a window of lead), and the polygons
-    whose edges are drawn as lead lines.
+Panes = tuple[list[int], list[np.ndarray], list[int]]  # piece indices, polygons, line types
+
+
+def _panes(verts: np.ndarray, bounds: np.ndarray, size: tuple[int, int], thick: int) -> tuple[Panes, bool, list]:
+    """What `render` draws at the output size: the pieces that show (piece index, polygon and
+    line type, as three lists), whether they are shrunk for their lead (on a window of lead), and
+    the polygons whose edges are drawn as lead lines.
 
     Lead thicker than 4 px is 8-connected lines along every polygon (anti-aliasing costs three
     times as much there and shows no difference at 12 MP). Thinner lead is what is left between
@@ -290,7 +293,8 @@ def _panes(
         whole = cells(verts, bounds, scale)
         # thin lines: every shared edge once (a thin line has no caps and its own profile)
         lines = [whole[i] for i in shown.tolist()] if thick > 4 else lead_segments(whole, size)
-        return [(i, whole[i], cv2.LINE_8) for i in shown.tolist()], False, lines
+        drawn = shown.tolist()
+        return (drawn, [whole[i] for i in drawn], [cv2.LINE_8] * len(drawn)), False, lines
     # 0.9: fitted (SSIM at 512 px against the lines it replaces: 0.99-0.999 at the default
     # piece size for lead 2-4 px, 0.92 at the smallest pieces, where pieces thinner than the
     # lead used to show specks of color through the lines' anti-aliased fringe)
@@ -310,8 +314,7 @@ def _panes(
         polys[j] = np.round(verts[bounds[i] : bounds[i + 1]] * (scale * (1 << SHIFT))).astype(np.int32)
         kinds[j] = cv2.LINE_8
         rest.append(polys[j])
-    panes = list(zip(idx.tolist(), polys, kinds, strict=True))
-    return panes, True, rest
+    return (idx.tolist(), polys, kinds), True, rest
 
 
 def _inset(
