@@ -357,12 +357,17 @@ def _inset(
     state = np.zeros(n, np.int8)
     done: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for rounds in range(12, -1, -1):
-        count = np.bincount(poly, minlength=n)
+        # each polygon's edges are one run of `poly`: its neighbours from the runs' ends
         k = np.arange(len(poly))
-        at = k - (np.cumsum(count) - count)[poly]
-        sides = count[poly]
-        prv = np.where(at == 0, k + sides - 1, k - 1)
-        nx = np.where(at == sides - 1, k - sides + 1, k + 1)
+        starts = np.flatnonzero(np.r_[True, poly[1:] != poly[:-1]])
+        runs = np.diff(np.r_[starts, len(poly)])
+        ends = starts + runs - 1
+        at = k - np.repeat(starts, runs)
+        sides = np.repeat(runs, runs)
+        prv, nx = k - 1, k + 1
+        prv[starts], nx[ends] = ends, starts
+        count = np.zeros(n, np.int64)
+        count[poly[starts]] = runs
         # the corner starting each edge: where the previous moved edge crosses this one
         pux, puy, ppx, ppy = ux[prv], uy[prv], px[prv], py[prv]
         cross = pux * uy - puy * ux
