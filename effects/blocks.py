@@ -141,9 +141,6 @@ class Frame:
             layer = self.cache.pop(key, None)
             mine = layer is None
             if mine:
-                if len(self.cache) > 24:  # a long slider session: forget the least recently used layers
-                    for old in [k for k in self.cache if k != "frame"][:8]:
-                        del self.cache[old]
                 layer = _Making()
             self.cache[key] = layer  # most recently used last: the layers a drag keeps using stay
         if not mine:
@@ -163,6 +160,7 @@ class Frame:
         with _MEMO_LOCK:
             if self.cache.get(key) is layer:
                 self.cache[key] = value
+                _within_budget(self.cache, key, value)
         layer.value, layer.ok = value, True
         layer.done.set()
         return value
@@ -177,6 +175,45 @@ class Frame:
 
     def full_px(self, ref_px: float) -> float:
         return self.px(ref_px, self.full)
+
+
+# Layers kept per source cache, in bytes. A count bound (24 layers) forgot, during a drag from one
+# end of a slider to the other, the layers of the values passed early on, so the drag back missed
+# every one of them; at 1024 px a whole drag there (12 values, a few layers each) takes 20-120 MB.
+# Preview workers keep 4 sources: 4 x 256 MB at most per worker.
+LAYER_BUDGET = 256 * 2**20
+_SIZES = "_layer_bytes"  # the cache's own bookkeeping: {key: bytes} of the layers it holds
+
+
+def _within_budget(cache: dict, key: tuple, value) -> None:
+    """Account `value` (just stored under `key`) and forget the least recently used layers
+    while the cache holds more than LAYER_BUDGET bytes (caller holds _MEMO_LOCK)."""
+    sizes = cache.setdefault(_SIZES, {})
+    sizes[key] = _nbytes(value)
+    used = sum(sizes.values())
+    if used <= LAYER_BUDGET:
+        return
+    for old in list(cache):
+        if used <= LAYER_BUDGET:
+            break
+        if old == key or old not in sizes:  # the newest layer, a layer being made, "frame", "stable"
+            continue
+        used -= sizes.pop(old)
+        del cache[old]
+
+
+def _nbytes(value) -> int:
+    """About how many bytes a layer holds: arrays, and tuples and lists of them (long lists of
+    small polygons are estimated from a sample; Python's own overhead counted at 64 bytes each)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 112
+    if isinstance(value, (tuple, list)):
+        n = len(value)
+        if n > 64:
+            sample = value[:: n // 32]
+            return 64 * n + sum(_nbytes(v) for v in sample) * n // len(sample)
+        return 64 * n + sum(_nbytes(v) for v in value)
+    return 64
 
 
 def odd(n: float) -> int:

@@ -314,3 +314,40 @@ def test_a_failed_layer_is_not_cached():
     with pytest.raises(RuntimeError):
         frame.memo(("x",), bad)
     assert ("x",) not in frame.cache and frame.memo(("x",), lambda: 5) == 5
+
+
+def test_the_layer_cache_is_bounded_in_bytes_least_recently_used_first(monkeypatch):
+    # a drag there and back must find the layers of the way there: the bound is bytes, not a count
+    monkeypatch.setattr(blocks, "LAYER_BUDGET", 10_000)
+    frame = blocks.Frame.of(np.zeros((20, 20, 3), np.uint8), {})
+    for i in range(40):  # small layers: far more than the old 24-entry bound, all kept
+        frame.memo(("small", i), lambda: np.zeros(10, np.uint8))
+    assert all(("small", i) in frame.cache for i in range(40))
+    frame.memo(("small", 0), lambda: None)  # used again: now the most recent
+    big = frame.memo(("big",), lambda: np.zeros(9_000, np.uint8))
+    assert frame.memo(("big",), lambda: None) is big, "the newest layer stays even alone over budget"
+    assert ("small", 0) in frame.cache and ("small", 1) not in frame.cache, "least recently used go first"
+    assert "frame" in frame.cache
+    assert sum(frame.cache[blocks._SIZES].values()) <= 10_000
+
+
+def test_stained_glass_piece_sums_share_out_every_pixel_to_its_nearest_seed():
+    # the scanline prefix sums that replaced rasterising a label image: Voronoi cells are the
+    # nearest-seed regions, so a brute-force nearest seed per pixel centre must give the same sums
+    from effects import stained_glass
+
+    rng = np.random.default_rng(3)
+    h, w = 48, 64
+    points = rng.uniform([-8, -8], [w + 8, h + 8], (60, 2))
+    verts, bounds = stained_glass.voronoi(points)
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    vx, vy = (np.ascontiguousarray(c) for c in verts.astype(np.float64).T)
+    count, sums = stained_glass.polygon_sums(vx, vy, bounds, image)
+    seeds = points.astype(np.float32).astype(np.float64)  # as Subdiv2D holds them
+    ys, xs = np.mgrid[0:h, 0:w]
+    d = (xs[..., None] - seeds[:, 0]) ** 2 + (ys[..., None] - seeds[:, 1]) ** 2
+    label = d.argmin(axis=2).ravel()
+    assert count.sum() == h * w
+    assert np.array_equal(count, np.bincount(label, minlength=len(points)))
+    for c in range(3):
+        assert np.array_equal(sums[:, c], np.bincount(label, image[:, :, c].ravel(), minlength=len(points)))
