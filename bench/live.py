@@ -80,8 +80,8 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
         # the first render of a style builds its layers: not part of a slider drag
         seq += 1
         await ws.send(json.dumps({"type": "render", "seq": seq, "style": style, "params": {}}))
-        while not (isinstance(m := await ws.recv(), bytes) and unpack(m)[0]["seq"] == seq):
-            pass
+        while not (isinstance(m := await ws.recv(), bytes) and unpack(m)[0]["seq"] == seq and unpack(m)[0]["final"]):
+            pass  # a coarse frame may come first: the drag starts after the final one
         for param in effects.params(style):
             sent: dict[int, float] = {}
             latencies: list[float] = []
@@ -96,7 +96,7 @@ async def sweep(url: str, token: str, data: bytes, style: str, steps: int, inter
                     msg = await ws.recv()
                     if isinstance(msg, bytes):
                         header, _ = unpack(msg)
-                        if header["final"]:
+                        if header["final"] and header["seq"] in sent:
                             coarse[0] += bool(header.get("coarse"))
                             latencies.append((time.perf_counter() - sent[header["seq"]]) * 1000)
                             worker.append(header["render_ms"])
