@@ -351,3 +351,21 @@ def test_stained_glass_piece_sums_share_out_every_pixel_to_its_nearest_seed():
     assert np.array_equal(count, np.bincount(label, minlength=len(points)))
     for c in range(3):
         assert np.array_equal(sums[:, c], np.bincount(label, image[:, :, c].ravel(), minlength=len(points)))
+
+
+@pytest.mark.parametrize(
+    "style, moves",
+    [
+        ("watercolor", [{"wet_edges": 0.0}, {"wet_edges": 1.0}, {"washes": 3}, {"pigment": 0.9, "washes": 3}]),
+        ("oil_painting", [{"brush_size": 2.0}, {"brush_size": 3.5}, {"bristles": 0.0}, {"brush_size": 2.0}]),
+    ],
+)
+def test_layers_from_the_cache_give_the_same_bytes_as_a_fresh_render(style, moves):
+    # watercolor keeps its laid washes and their border gradient as a layer, oil its paint: a
+    # slider drag that finds them in the cache must show exactly what a fresh render shows
+    img = to_side(io.read_image(photo("book-beside-flowers.jpg")), 800)
+    cache: dict = {}
+    effects.apply(img, style, cache=cache)
+    for params in moves:
+        cached = effects.apply(img, style, params, cache=cache)
+        assert cached.tobytes() == effects.apply(img, style, params).tobytes(), params
