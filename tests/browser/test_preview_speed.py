@@ -62,24 +62,35 @@ def test_a_fast_drag_sends_every_move_and_ends_on_the_last_requests_final_frame(
     }""")
     # every move went out at once (the server, not the page, drops the superseded ones)
     assert page.evaluate("window.__spy.renders.length") - before == 12
-    page.wait_for_function(f"Number(document.getElementById('after').dataset.seq) === {LAST}")
+    last_move = page.evaluate(LAST)
+    # the last move's final frame (a coarse one may come first)
+    page.wait_for_function(
+        f"(p => Number(p.dataset.seq) >= {last_move} && p.dataset.final === 'true')(document.getElementById('after'))"
+    )
     state = page.evaluate("""async () => {
       const pic = document.getElementById('after');
-      const last = window.__spy.renders[window.__spy.renders.length - 1];
-      const frame = window.__spy.frames.filter((h) => h.seq === last.seq && h.final).pop();
+      // one snapshot of the picture, taken before anything is awaited: a frame drawn meanwhile
+      // (the page may ask again, e.g. when the picture's shown size changes) must not mix in
+      const shown = { blob: pic.frame, seq: Number(pic.dataset.seq), final: pic.dataset.final,
+                      size: [pic.width, pic.height], controls: window.ToonifyStudio.currentParams(),
+                      pixels: pic.getContext('2d').getImageData(0, 0, pic.width, pic.height).data };
+      const request = window.__spy.renders.find((r) => r.seq === shown.seq);
+      const frame = window.__spy.frames.filter((h) => h.seq === shown.seq && h.final).pop();
       // the canvas holds exactly the decoded bytes of that frame
-      const bitmap = await createImageBitmap(pic.frame);
+      const bitmap = await createImageBitmap(shown.blob);
       const c = document.createElement('canvas');
       c.width = bitmap.width; c.height = bitmap.height;
       c.getContext('2d').drawImage(bitmap, 0, 0);
       const a = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      const b = pic.getContext('2d').getImageData(0, 0, pic.width, pic.height).data;
+      const b = shown.pixels;
       let same = a.length === b.length;
       for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
-      return { params: last.params, controls: window.ToonifyStudio.currentParams(), final: pic.dataset.final,
-               frame, same, size: [pic.width, pic.height] };
+      return { params: request.params, controls: shown.controls, final: shown.final, seq: shown.seq,
+               frame, same, size: shown.size };
     }""")
-    assert state["params"] == state["controls"]  # the last request is the settings on screen
+    # the picture answers the last move (or a later request the page made for the same settings,
+    # e.g. at a new shown size), with the settings on screen
+    assert state["seq"] >= last_move and state["params"] == state["controls"]
     assert state["frame"] is not None and state["frame"]["final"]
     assert state["final"] == "true"
     assert state["same"], "the canvas does not hold the last frame's pixels"
