@@ -176,13 +176,16 @@
     lastArrived = header.seq;
     arrivedFinal = header.final !== false;
     const key = sentKeys.get(header.seq);
-    if (job && job.done && key === job.key && shownKey === job.key) return; // the result is shown already
+    // the finished result is on screen for these settings: a preview must not replace it (checked
+    // again once decoded: the result may have been drawn while this frame was decoding)
+    const resultShown = () => job && job.done && key === job.key && shownKey === job.key;
+    if (resultShown()) return;
     show(blob, header, () => {
       lastShown = header.seq;
       shownKey = key || shownKey;
       $("badge").hidden = true;
       if (zoomed) setZoom(false);
-    });
+    }, () => !resultShown());
   }
 
   // Puts a frame in the picture (a canvas): decoded off the main thread (createImageBitmap), then
@@ -191,13 +194,14 @@
   let drawn = 0; // the draw counter of the picture on screen
   let draws = 0;
   let photoGen = 0; // a new photo: frames of the previous one still decoding are not drawn
-  function show(blob, header, then) {
+  function show(blob, header, then, stillWanted) {
     const n = ++draws, gen = photoGen;
     const decoded = window.createImageBitmap ? createImageBitmap(blob) : Promise.reject(new Error("no createImageBitmap"));
     decoded
       .catch(() => imageOf(blob))
       .then((bitmap) => {
-        if (n < drawn || gen !== photoGen) return bitmap.close && bitmap.close(); // a newer frame is on screen already
+        // a newer frame is on screen already, or this one is no longer wanted
+        if (n < drawn || gen !== photoGen || (stillWanted && !stillWanted())) return bitmap.close && bitmap.close();
         drawn = n;
         const after = $("after");
         const w = bitmap.width || bitmap.naturalWidth, h = bitmap.height || bitmap.naturalHeight;
@@ -321,7 +325,8 @@
   new ResizeObserver(() => {
     fit();
     // a bigger picture than the frames were made for: ask again at the new size
-    if (ready && source && shownSide() > sentSide) requestRender();
+    const resultShown = job && job.done && job.key === currentKey() && shownKey === job.key;
+    if (ready && source && shownSide() > sentSide && !resultShown) requestRender();
   }).observe($("stage"));
   $("before").addEventListener("load", fit);
 
