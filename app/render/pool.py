@@ -29,6 +29,12 @@ from .tasks import Task, to_wire
 log = logging.getLogger("toonify.pool")
 _ids = itertools.count(1)
 
+# One thread per pool process for numpy's BLAS too (OpenCV's is set in the worker): a lane already
+# has a process per core, and BLAS threads in each only fight over them. Read at numpy's import,
+# so it goes into the environment the spawned processes start with: set once, here.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 
 class WorkerCrashed(RuntimeError):
     pass
@@ -54,11 +60,6 @@ class Worker:
     def __init__(self, lane: Lane):
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
-        # one thread per process for numpy's BLAS too (OpenCV's is set in the worker): a lane
-        # already has a process per core, and BLAS threads in each only fight over them (read
-        # at numpy's import, so it is set in the environment the spawned process starts with)
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
             target=work.worker_main, args=(child, lane.niceness), daemon=True, name=f"toonify-{lane.name}"
