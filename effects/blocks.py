@@ -180,9 +180,14 @@ class Frame:
 # Layers kept per source cache, in bytes. A count bound (24 layers) forgot, during a drag from one
 # end of a slider to the other, the layers of the values passed early on, so the drag back missed
 # every one of them; at 1024 px a whole drag there (12 values, a few layers each) takes 20-120 MB.
-# Preview workers keep 4 sources: 4 x 256 MB at most per worker.
+# (A preview worker keeping several sources bounds their sum as well: app/render/work.py.)
 LAYER_BUDGET = 256 * 2**20
 _SIZES = "_layer_bytes"  # the cache's own bookkeeping: {key: bytes} of the layers it holds
+
+
+def cache_bytes(cache: dict) -> int:
+    """About how many bytes of layers `cache` holds."""
+    return sum(cache.get(_SIZES, {}).values())
 
 
 def _within_budget(cache: dict, key: tuple, value) -> None:

@@ -178,7 +178,7 @@
     const key = sentKeys.get(header.seq);
     // the finished result is on screen for these settings: a preview must not replace it (checked
     // again once decoded: the result may have been drawn while this frame was decoding)
-    const resultShown = () => job && job.done && key === job.key && shownKey === job.key;
+    const resultShown = () => job && job.done && key === job.key && (shownKey === job.key || job.drawing);
     if (resultShown()) return;
     show(blob, header, () => {
       lastShown = header.seq;
@@ -194,15 +194,16 @@
   let drawn = 0; // the draw counter of the picture on screen
   let draws = 0;
   let photoGen = 0; // a new photo: frames of the previous one still decoding are not drawn
-  function show(blob, header, then, stillWanted) {
+  function show(blob, header, then, stillWanted, first) {
     const n = ++draws, gen = photoGen;
     const decoded = window.createImageBitmap ? createImageBitmap(blob) : Promise.reject(new Error("no createImageBitmap"));
-    decoded
+    return decoded
       .catch(() => imageOf(blob))
       .then((bitmap) => {
         // a newer frame is on screen already, or this one is no longer wanted
-        if (n < drawn || gen !== photoGen || (stillWanted && !stillWanted())) return bitmap.close && bitmap.close();
-        drawn = n;
+        // (a finished result goes `first`: a preview of the same settings decoded meanwhile yields to it)
+        if ((n < drawn && !first) || gen !== photoGen || (stillWanted && !stillWanted())) return bitmap.close && bitmap.close();
+        drawn = Math.max(drawn, n);
         const after = $("after");
         const w = bitmap.width || bitmap.naturalWidth, h = bitmap.height || bitmap.naturalHeight;
         if (after.width !== w || after.height !== h) { after.width = w; after.height = h; }
@@ -479,12 +480,13 @@
         if (!job || job.uuid !== uuid || !header.final || !job.done) return;
         // the finished picture (standard definition) replaces the preview in the picture area
         const key = job.key;
+        job.drawing = true; // previews of these settings arriving meanwhile are not drawn over it
+        const wanted = () => job && job.uuid === uuid && currentKey() === key;
         show(blob, { seq: Number($("after").dataset.seq || 0), final: true }, () => {
-          if (!job || job.uuid !== uuid) return;
           $("badge").hidden = false;
           shownKey = key;
           syncUrl();
-        });
+        }, wanted, true).finally(() => { if (job && job.uuid === uuid) job.drawing = false; });
       },
       onError(text) {
         if (!job || job.uuid !== uuid) return;

@@ -72,14 +72,19 @@ class Worker:
         threading.Thread(target=self._read, daemon=True, name=f"reader-{self.process.pid}").start()
 
     def _read(self) -> None:
-        loop = self.lane.loop
         while True:
             try:
                 msg = self.conn.recv()
-            except (EOFError, OSError):
-                loop.call_soon_threadsafe(self.lane.on_death, self)
+            # stop() closing the pipe under a blocked recv() surfaces as whatever the half-closed
+            # connection raises (EOFError, OSError, TypeError on its cleared handle): all mean gone
+            except Exception:
+                self._tell(self.lane.on_death, self)
                 return
-            loop.call_soon_threadsafe(self.lane.on_message, self, msg)
+            self._tell(self.lane.on_message, self, msg)
+
+    def _tell(self, callback, *args) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is left to tell
+            self.lane.loop.call_soon_threadsafe(callback, *args)
 
     def start(self, task: Order) -> None:
         self.task = task

@@ -142,6 +142,18 @@ def load_source(t: LoadSource, emit: Emit) -> dict:
 
 
 _sources: dict = {}  # per worker: the few newest session sources and their layer caches
+# Older sources are forgotten while all caches together pass this: the newest source may use its
+# whole LAYER_BUDGET (256 MB), and the others share what is left (384 MB per worker at most,
+# where 4 full caches would hold 1 GB).
+_SOURCES_MAX, _SOURCES_BUDGET = 4, 384 * 2**20
+
+
+def _keep_newest_sources() -> None:
+    while len(_sources) > 1 and (
+        len(_sources) > _SOURCES_MAX
+        or sum(blocks.cache_bytes(e["cache"]) + e["image"].nbytes for e in _sources.values()) > _SOURCES_BUDGET
+    ):
+        del _sources[next(iter(_sources))]
 
 
 def render_preview(t: RenderPreview, emit: Emit) -> dict:
@@ -161,8 +173,7 @@ def render_preview(t: RenderPreview, emit: Emit) -> dict:
             shm.close()
         entry = {"image": blocks.shrink(image, t.side), "cache": {}}
     _sources[key] = entry  # most recently used last
-    while len(_sources) > 4:
-        del _sources[next(iter(_sources))]
+    _keep_newest_sources()
     out = effects.apply(entry["image"], t.style, t.params, cache=entry["cache"])
     _AHEAD.follow(entry, t.style, effects.validate(t.style, t.params))
     data, fmt = io.encode(out, "jpeg", t.quality), t.fmt

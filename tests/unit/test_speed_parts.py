@@ -331,6 +331,32 @@ def test_the_layer_cache_is_bounded_in_bytes_least_recently_used_first(monkeypat
     assert sum(frame.cache[blocks._SIZES].values()) <= 10_000
 
 
+def test_a_preview_worker_bounds_the_layers_of_all_its_sources_together(monkeypatch):
+    # four sources with full caches would hold 1 GB: older sources are forgotten past the bound,
+    # and the newest is kept whatever it holds
+    def entry(layer_bytes: int) -> dict:
+        cache: dict = {}
+        blocks._within_budget(cache, ("layer",), np.zeros(layer_bytes, np.uint8))
+        return {"image": np.zeros((10, 10, 3), np.uint8), "cache": cache}
+
+    monkeypatch.setattr(work, "_sources", {})
+    monkeypatch.setattr(work, "_SOURCES_BUDGET", 1_000_000)
+    for name in "abc":
+        work._sources[name] = entry(300_000)
+    work._keep_newest_sources()
+    assert list(work._sources) == ["a", "b", "c"], "under the bound: all kept"
+    work._sources["d"] = entry(300_000)
+    work._keep_newest_sources()
+    assert list(work._sources) == ["b", "c", "d"], "the oldest goes first"
+    work._sources["e"] = entry(5_000_000)
+    work._keep_newest_sources()
+    assert list(work._sources) == ["e"], "the newest stays even alone over the bound"
+    for name in "fghij":
+        work._sources[name] = entry(10)
+    work._keep_newest_sources()
+    assert list(work._sources) == list("fghij")[-work._SOURCES_MAX :], "and at most a few sources"
+
+
 def test_stained_glass_piece_sums_share_out_every_pixel_to_its_nearest_seed():
     # the scanline prefix sums that replaced rasterising a label image: Voronoi cells are the
     # nearest-seed regions, so a brute-force nearest seed per pixel centre must give the same sums
