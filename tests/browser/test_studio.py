@@ -192,6 +192,61 @@ def test_a_reload_during_a_render_restores_photo_style_settings_and_the_render(p
     expect(page.locator("#badge")).to_be_hidden()
 
 
+# Forces the race a reload can meet: the job socket's messages (DONE, then the finished result)
+# are held until the first preview frame has arrived; the result's decode is slowed down, and
+# the preview frame is handed to the page while the result is still decoding.
+RACE = """(() => {
+  const W = window.WebSocket, decode = window.createImageBitmap.bind(window);
+  const jobs = [], previews = [];
+  let slowNext = false, released = false;
+  window.__race = { held: 0 };
+  window.createImageBitmap = (blob, ...rest) => {
+    if (!slowNext) return decode(blob, ...rest);
+    slowNext = false;
+    return new Promise((r) => setTimeout(r, 800)).then(() => decode(blob, ...rest));
+  };
+  const release = () => {
+    if (released) return;
+    released = true;
+    jobs.splice(0).forEach((f) => f());
+    setTimeout(() => previews.splice(0).forEach((f) => f()), 100);
+  };
+  setTimeout(release, 10000);  // no preview frame came: let the job through (the test then fails)
+  window.WebSocket = class extends W {
+    set onmessage(handler) {
+      const jobSocket = String(this.url).includes('/ws/jobs/');
+      super.onmessage = (e) => {
+        const binary = typeof e.data !== 'string';
+        if (jobSocket && !released) return jobs.push(() => { slowNext = binary; handler(e); });
+        if (jobSocket && binary) slowNext = true;  // the finished result
+        if (!jobSocket && binary && !released) {
+          window.__race.held += 1;
+          previews.push(() => handler(e));
+          return release();
+        }
+        handler(e);
+      };
+    }
+    get onmessage() { return super.onmessage; }
+  };
+})();"""
+
+
+def test_the_finished_result_is_shown_over_a_preview_of_the_same_settings_that_decoded_first(page, server):
+    register(page)
+    open_photo(page, "book-beside-flowers.jpg")
+    page.click("#render")
+    expect(page.locator("#badge")).to_be_visible(timeout=60_000)
+    page.add_init_script(RACE)
+    page.reload()
+    expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "100", timeout=20_000)
+    assert page.evaluate("window.__race.held") >= 1, "the race was set up: a preview frame came in the result's decode"
+    expect(page.locator("#badge")).to_be_visible()
+    page.wait_for_timeout(1500)  # every held frame has been handed over and decoded by now
+    expect(page.locator("#badge")).to_be_visible()
+    expect(page.locator("#after")).to_have_attribute("aria-label", "The finished picture")
+
+
 def _corrupt_png() -> bytes:
     """A PNG whose header is fine and whose pixel data is garbage (the chunk CRCs are right)."""
 
