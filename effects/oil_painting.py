@@ -37,7 +37,12 @@ def paint_layer(frame: blocks.Frame, brush: float) -> tuple[np.ndarray, np.ndarr
     side = int(min(blocks.WORK_SIDE, round(blocks.REFERENCE_SIDE * FILTER_RADIUS / brush)))
     small = blocks.shrink(frame.work, side)
     radius = max(1.0, frame.px(brush, small))
-    paint = structure.anisotropic_kuwahara(small, radius, directions=3, tensor_sigma=max(1.0, radius * 0.8))
+    pad = structure.kuwahara_pad(radius)
+    if small is frame.work:  # every brush up to 5: the same copy, so its planes serve the next brush
+        planes = frame.memo(("oil-planes", pad), lambda: structure.kuwahara_planes(small, pad))
+    else:
+        planes = structure.kuwahara_planes(small, pad)
+    paint = structure.anisotropic_kuwahara(planes, radius, tensor_sigma=max(1.0, radius * 0.8))
     # the hairs follow a smoother flow than the filter: long strokes rather than swirls. A field
     # that smooth (sigma of 2 brush radii) comes out the same from a half-size copy for a quarter
     # of the cost (the 3-channel blur at 512 px was most of 3 ms); `bristles` resizes it anyway

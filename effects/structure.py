@@ -15,7 +15,7 @@ the picture has no orientation), which keeps the result continuous. Sector weigh
 and sum to one at every point of the ellipse (the paper's smoothed characteristic functions),
 so flat areas show no square quadrants.
 
-Departure from the paper: the ellipse's elongation is fixed per direction (`stretch`) rather
+Departure from the paper: the ellipse's elongation is fixed per direction (`STRETCH`) rather
 than computed per pixel from the anisotropy A; A instead sets how much a pixel favours the
 direction of its own structure, so isotropic areas get the average of the directions (a
 rounder footprint) and strongly oriented ones the elongated ellipse.
@@ -23,6 +23,7 @@ rounder footprint) and strongly oriented ones the elongated ellipse.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import cv2
@@ -107,86 +108,124 @@ def sector_kernels(
     return tuple(out)
 
 
-def anisotropic_kuwahara(
-    image: np.ndarray,
-    radius: float,
-    *,
-    directions: int = 4,
-    stretch: float = 1.6,
-    sharpness: float = 8.0,
-    tensor_sigma: float = 2.0,
-) -> np.ndarray:
-    """Anisotropic Kuwahara filter of a BGR uint8 image; `radius` in pixels of `image`.
-
-    `directions` ellipse orientations are computed; each pixel blends them by its own structure
-    tensor orientation and anisotropy. `stretch` is the ellipse's elongation at full anisotropy,
-    `sharpness` the exponent q of the sector weights 1 / (1 + sigma_i^q).
-    """
-    # (one numpy pass, not a float copy and then a scaled one: the same values)
-    img = np.multiply(image, np.float32(1.0 / 255.0), dtype=np.float32)
-    h, w = img.shape[:2]
-    # luma and two chroma axes: a linear color space whose first channel is the luma, so sector
-    # means of the luma come with the color means
-    yuv = cv2.split(cv2.transform(img, _TO_YUV))
-    luma = yuv[0]
-    angle, aniso = orientation(luma, tensor_sigma)
-    # how each pixel shares itself among the directions: a von Mises bump on the doubled angle,
-    # flat where the structure is isotropic
-    # (cos(2a - 2t) = cos 2a cos 2t + sin 2a sin 2t: one cos and sin of the field for all
-    # directions, then single-pass cv2 arithmetic instead of numpy temporaries per direction)
-    kappa = cv2.multiply(aniso, 3.0)
-    c2, s2 = cv2.polarToCart(None, cv2.multiply(angle, 2.0))
-    shares, total = [], None
-    for k in range(directions):
-        t = 2.0 * np.pi * k / directions
-        w_k = cv2.exp(cv2.multiply(kappa, cv2.addWeighted(c2, np.cos(t), s2, np.sin(t), -1.0)))
-        shares.append(w_k)
-        total = w_k if total is None else cv2.add(total, w_k)
-    # the four planes (Y, U, V, Y²) stacked one above the other, each with its own reflected
-    # border, so one filter2D call per kernel filters them all
-    pad = int(np.ceil(radius * max(stretch, 1.0 / stretch))) + 1
-    # (each plane bordered straight into its place in the stack: no separate copies to stack)
-    tall = np.empty((4 * (h + 2 * pad), w), np.float32)
-    for i, q in enumerate((*yuv, cv2.multiply(luma, luma))):
-        at = i * (h + 2 * pad)
-        cv2.copyMakeBorder(q, pad, pad, 0, 0, cv2.BORDER_REFLECT, dst=tall[at : at + h + 2 * pad])
-    rows = [slice(i * (h + 2 * pad) + pad, i * (h + 2 * pad) + pad + h) for i in range(4)]
-    scale = float((255.0 * 3.0) ** 2)  # luma variance in the paper's 255-per-channel units, squared
-    power = max(1, round(sharpness / 4))  # weights 1 / (1 + (s * var)^(2 * power)), q = 4 * power
-    out = [np.zeros((h, w), np.float32) for _ in range(3)]
-    # every intermediate goes into buffers made once (dst=): a fresh 3 MB output per filter2D
-    # call, 24 per render, cost more in allocation and page faults than the filtering itself
-    # (24 calls at 512 px: 9-11 ms allocating, 6.7 ms reusing one buffer); same bytes
-    m = np.empty_like(tall)
-    var, wgt = np.empty((h, w), np.float32), np.empty((h, w), np.float32)
-    num = [np.empty((h, w), np.float32) for _ in range(3)]
-    den = np.empty((h, w), np.float32)
-    for k in range(directions):
-        for acc in (*num, den):
-            acc[:] = 0.0
-        for kernel, anchor in sector_kernels(round(radius, 3), np.pi * k / directions, stretch):
-            cv2.filter2D(tall, -1, kernel, dst=m, anchor=anchor, borderType=cv2.BORDER_REFLECT)
-            my, mu, mv, myy = (m[r] for r in rows)
-            cv2.subtract(myy, cv2.multiply(my, my, dst=var), dst=var)
-            cv2.multiply(var, var, dst=var, scale=scale)
-            for _ in range(power - 1):
-                cv2.multiply(var, var, dst=var)
-            cv2.divide(1.0, cv2.add(var, 1.0, dst=var), dst=wgt)
-            for acc, mean in zip(num, (my, mu, mv), strict=True):
-                cv2.accumulateProduct(mean, wgt, acc)
-            cv2.add(den, wgt, dst=den)
-        share = cv2.divide(shares[k], cv2.multiply(total, den, dst=var), dst=wgt)
-        for acc, part in zip(out, num, strict=True):
-            cv2.accumulateProduct(part, share, acc)
-    bgr = cv2.transform(cv2.merge(out), _FROM_YUV)
-    # in place: three fewer 2 MB temporaries, the same values
-    np.multiply(bgr, np.float32(255.0), out=bgr)
-    np.add(bgr, np.float32(0.5), out=bgr)
-    return np.clip(bgr, 0, 255, out=bgr).astype(np.uint8)
-
-
 _TO_YUV = np.array([LUMA, [0.5, -0.331, -0.169], [-0.081, -0.419, 0.5]], np.float32)  # rows: Y, U, V from B, G, R
 _FROM_YUV = np.linalg.inv(_TO_YUV).astype(np.float32)
+
+
+# --- the anisotropic Kuwahara filter (Kyprianidis, Kang and Döllner 2009) ------------------------
+#
+# Each pixel takes the mean of the flattest of 8 sectors of an ellipse stretched along the local
+# structure, for 3 ellipse orientations blended by the pixel's own orientation and anisotropy.
+# Arranged for speed, since the oil painting's brush-size drag runs it with 24 sector kernels
+# over 4 planes at 512 px whatever the brush (the same filter, within one level of the plain
+# formulation):
+# - luma comes pre-scaled by sqrt(765) (in 0..255 units), so E[Y^2] - E[Y]^2 is already
+#   765 x the 0..1 variance the sector weights 1 / (1 + (765 var)^4) take: no scaling pass;
+# - the fourth plane is -Y^2, so one accumulateSquare turns its sector mean into -variance in
+#   place (even powers only follow), and one cv2.pow makes the 4th power;
+# - the first sector of a direction writes the sums instead of adding to zeroed buffers;
+# - the direction shares come straight from the structure tensor: kappa cos(2a - 2t) is
+#   -3 ((E - G) cos 2t + 2F sin 2t) / (E + G), with no angle, anisotropy, sqrt or phase;
+# - what depends only on the picture (its planes and raw structure tensor) is made apart, so a
+#   caller can keep it for the next radius.
+
+DIRECTIONS = 3
+STRETCH = 1.6  # the ellipse's elongation along the strokes
+_SCALE = np.float32(np.sqrt(765.0) / 255.0)  # luma of 0..255 pixels -> sqrt(765) x its 0..1 value
+_K_TO_YUV = (_TO_YUV * _SCALE).astype(np.float32)
+# back to BGR in 0..255, plus 0.5 so the truncation to uint8 rounds
+_K_FROM_YUV = np.hstack([_FROM_YUV / _SCALE, np.full((3, 1), 0.5, np.float32)]).astype(np.float32)
+
+
+def kuwahara_pad(radius: float) -> int:
+    """Reflected rows the planes need around them for `radius`: the same for every radius up to
+    2.6 px (so planes made once serve all of them), more for larger ones."""
+    return int(np.ceil(max(radius, 2.6) * STRETCH)) + 1
+
+
+def kuwahara_planes(image: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the filter needs of `image` whatever the brush: its planes Y, U, V and -Y^2 one above
+    the other, each with `pad` reflected rows above and below (so one filter2D call per kernel
+    filters all four; it reflects the columns itself), and its raw structure tensor."""
+    h, w = image.shape[:2]
+    yuv = cv2.copyMakeBorder(cv2.transform(image.astype(np.float32), _K_TO_YUV), pad, pad, 0, 0, cv2.BORDER_REFLECT)
+    n = h + 2 * pad
+    tall = np.empty((4 * n, w), np.float32)
+    for i in range(3):
+        cv2.extractChannel(yuv, i, dst=tall[i * n : (i + 1) * n])
+    cv2.multiply(tall[:n], tall[:n], dst=tall[3 * n :], scale=-1.0)
+    # (E, F, G) = (gx^2, gx gy, gy^2) of the 0..1 luma, blurred by each brush's own sigma later
+    scale = 0.125 / float(np.sqrt(765.0))
+    luma = tall[pad : pad + h]
+    gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=scale)
+    gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=scale)
+    tensor = cv2.merge([cv2.multiply(gx, gx), cv2.multiply(gx, gy), cv2.multiply(gy, gy)])
+    tall.setflags(write=False)
+    tensor.setflags(write=False)
+    return tall, tensor
+
+
+def anisotropic_kuwahara(planes: tuple[np.ndarray, np.ndarray], radius: float, tensor_sigma: float) -> np.ndarray:
+    """Anisotropic Kuwahara filter (BGR uint8) of the picture `kuwahara_planes` gave `planes`;
+    `radius` in its pixels, `tensor_sigma` the blur of its structure tensor."""
+    tall, tensor = planes
+    h, w = tensor.shape[:2]
+    pad = (tall.shape[0] // 4 - h) // 2
+    shares = _direction_shares(tensor, tensor_sigma)
+    rows = [slice(i * (h + 2 * pad) + pad, i * (h + 2 * pad) + pad + h) for i in range(4)]
+    # every intermediate goes into buffers made once: fresh 3 MB arrays per filter2D call cost
+    # more in allocation and page faults than the filtering
+    m = np.empty_like(tall)
+    q, wgt = np.empty((h, w), np.float32), np.empty((h, w), np.float32)
+    num = [np.empty((h, w), np.float32) for _ in range(3)]
+    den = np.empty((h, w), np.float32)
+    out = [np.empty((h, w), np.float32) for _ in range(3)]
+    for k in range(DIRECTIONS):
+        kernels = sector_kernels(round(radius, 3), np.pi * k / DIRECTIONS, STRETCH)
+        for i, (kernel, anchor) in enumerate(kernels):
+            cv2.filter2D(tall, -1, kernel, dst=m, anchor=anchor, borderType=cv2.BORDER_REFLECT)
+            my, mu, mv, minus_var = (m[r] for r in rows)
+            cv2.accumulateSquare(my, minus_var)  # -E[Y^2] + E[Y]^2
+            cv2.add(cv2.pow(minus_var, 4, dst=q), 1.0, dst=q)
+            cv2.divide(1.0, q, dst=wgt)  # flat sectors weigh most
+            _weigh(num, (my, mu, mv), wgt, first=i == 0)
+            if i == 0:
+                np.copyto(den, wgt)
+            else:
+                cv2.add(den, wgt, dst=den)
+        _weigh(out, num, cv2.divide(shares[k], den, dst=wgt), first=k == 0)
+    bgr = cv2.transform(cv2.merge(out), _K_FROM_YUV)
+    # a convex mix of the picture's own colors, so within 0..255 (+0.5): truncating rounds
+    return bgr.astype(np.uint8)
+
+
+def _direction_shares(tensor: np.ndarray, sigma: float) -> list[np.ndarray]:
+    """How each pixel shares itself among the directions: a von Mises bump exp(kappa cos(2a - 2t))
+    on the doubled angle a of its structure tensor (blurred by `sigma`), with kappa = 3 x its
+    anisotropy (flat where the picture has no orientation), normalised to sum to 1."""
+    e, f, g = cv2.split(cv2.GaussianBlur(tensor, (0, 0), sigma))
+    # kappa cos(2a - 2t) = -3 ((E - G) cos 2t + 2F sin 2t) / (E + G)
+    diff = cv2.subtract(e, g)
+    inv = cv2.divide(-3.0, cv2.add(cv2.add(e, g, dst=e), 1e-6, dst=e), dst=e)
+    cv2.multiply(diff, inv, dst=diff)
+    cv2.multiply(f, inv, dst=f, scale=2.0)
+    shares = []
+    for k in range(DIRECTIONS):
+        t = 2.0 * np.pi * k / DIRECTIONS
+        shares.append(cv2.exp(cv2.addWeighted(diff, np.cos(t), f, np.sin(t), 0.0)))
+    total = cv2.add(shares[0], shares[1])
+    for more in shares[2:]:
+        cv2.add(total, more, dst=total)
+    return [cv2.divide(s, total, dst=s) for s in shares]
+
+
+def _weigh(sums: list[np.ndarray], parts: Sequence[np.ndarray], weight: np.ndarray, first: bool) -> None:
+    """sums[c] = parts[c] * weight (first) or sums[c] += parts[c] * weight."""
+    for acc, part in zip(sums, parts, strict=True):
+        if first:
+            cv2.multiply(part, weight, dst=acc)
+        else:
+            cv2.accumulateProduct(part, weight, acc)
 
 
 def tangent_field(angle: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
