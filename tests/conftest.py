@@ -90,7 +90,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                # ready, not only alive: its preview workers have warmed up
+                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

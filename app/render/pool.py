@@ -113,6 +113,11 @@ class Lane:
     def backlog(self) -> int:
         return len(self.pending)
 
+    @property
+    def warm(self) -> bool:
+        """At least one worker has started and warmed up (see work._warm_up)."""
+        return any(w.ready and w.alive for w in self.workers)
+
     def submit(self, task: Order) -> None:
         self.pending.append(task)
         self._dispatch()

@@ -104,15 +104,27 @@ async def health() -> dict:
     return {"status": "ok"}
 
 
+async def _check_renderer(pool) -> None:
+    # a node whose preview workers are still warming up would keep a person's first preview
+    # waiting (hundreds of ms): a load balancer sends nobody there until one is ready
+    if not pool.lane("preview").warm:
+        raise RuntimeError("no preview worker is ready yet")
+
+
 @get("/ready", include_in_schema=False, cache=False)
 async def ready(state: State) -> Response:
-    """Ready to serve: the database, and in a cluster Redis and the bucket, answer now.
-    503 with the names of what is missing (never addresses or secrets)."""
+    """Ready to serve: a preview worker has warmed up, and the database (in a cluster Redis and
+    the bucket too) answers now. 503 with the names of what is missing (never addresses or
+    secrets)."""
     from app.lib.cluster import check_redis
     from app.lib.db import check as check_database
     from app.lib.objects import get_store
 
-    checks: dict = {"database": check_database(), "storage": get_store().check()}
+    checks: dict = {
+        "database": check_database(),
+        "storage": get_store().check(),
+        "renderer": _check_renderer(state.pool),
+    }
     if state.redis is not None:
         checks["redis"] = check_redis(state.redis)
     results = await asyncio.gather(*checks.values(), return_exceptions=True)

@@ -141,3 +141,30 @@ def test_database_connections_killed_mid_traffic_give_503_or_200_and_recover(tmp
     finally:
         srv.stop()
         drop_database(srv)
+
+
+def test_a_node_whose_preview_workers_all_died_is_not_ready_until_new_ones_warmed_up(tmp_path):
+    """/ready names the renderer while no preview worker is warm (a load balancer then sends no
+    one's first preview there), and is ready again by itself once the pool has replaced them."""
+    import os
+    import signal
+
+    srv = make_server("sqlite", tmp_path).start()  # start() waits for /ready
+    try:
+        with httpx.Client(base_url=srv.url, timeout=10) as client:
+            assert client.get("/ready").json() == {"status": "ready", "failing": []}
+            for pid in srv.worker_pids("preview"):
+                os.kill(pid, signal.SIGKILL)
+            answers = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                r = client.get("/ready")
+                answers.append((r.status_code, r.json()))
+                if r.status_code == 200 and any(code == 503 for code, _ in answers):
+                    break
+                time.sleep(0.02)
+            assert (503, {"status": "unavailable", "failing": ["renderer"]}) in answers, answers[:5]
+            assert answers[-1] == (200, {"status": "ready", "failing": []}), "ready again once warm"
+            assert client.get("/health").json() == {"status": "ok"}, "alive throughout"
+    finally:
+        srv.stop()
