@@ -118,6 +118,13 @@ class Lane:
         """At least one worker has started and warmed up (see work._warm_up)."""
         return any(w.ready and w.alive for w in self.workers)
 
+    async def wait_warm(self, timeout: float) -> bool:
+        """Wait until `warm`, at most `timeout` seconds; whether it is."""
+        deadline = self.loop.time() + timeout
+        while not self.warm and self.loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        return self.warm
+
     def submit(self, task: Order) -> None:
         self.pending.append(task)
         self._dispatch()
