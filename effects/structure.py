@@ -171,6 +171,8 @@ def anisotropic_kuwahara(planes: tuple[np.ndarray, np.ndarray], radius: float, t
     tall, tensor = planes
     h, w = tensor.shape[:2]
     pad = (tall.shape[0] // 4 - h) // 2
+    # fewer reflected rows than the kernels reach would blend each plane with its neighbour
+    assert pad >= kuwahara_pad(radius), f"planes padded for a smaller radius than {radius}"
     shares = _direction_shares(tensor, tensor_sigma)
     rows = [slice(i * (h + 2 * pad) + pad, i * (h + 2 * pad) + pad + h) for i in range(4)]
     # every intermediate goes into buffers made once: fresh 3 MB arrays per filter2D call cost

@@ -210,7 +210,7 @@
         after.getContext("2d", { alpha: false }).drawImage(bitmap, 0, 0, w, h);
         if (bitmap.close) bitmap.close();
         after.frame = blob; // the frame's bytes (the tests compare them)
-        after.dataset.seq = header.seq;
+        after.dataset.seq = Math.max(Number(after.dataset.seq || 0), header.seq); // never backwards (a result drawn `first`)
         after.dataset.final = String(header.final !== false && !header.coarse);
         after.setAttribute("aria-label", header.style
           ? `Your photo in the ${header.style.replace(/_/g, " ")} style` : "The finished picture");
@@ -486,7 +486,12 @@
           $("badge").hidden = false;
           shownKey = key;
           syncUrl();
-        }, wanted, true).finally(() => { if (job && job.uuid === uuid) job.drawing = false; });
+        }, wanted, true).finally(() => {
+          if (!job || job.uuid !== uuid) return;
+          job.drawing = false;
+          // not drawn (it failed to decode): the previews it held back are asked for again
+          if (shownKey !== key && currentKey() === key) requestRender();
+        });
       },
       onError(text) {
         if (!job || job.uuid !== uuid) return;

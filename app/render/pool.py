@@ -77,7 +77,9 @@ class Worker:
                 msg = self.conn.recv()
             # stop() closing the pipe under a blocked recv() surfaces as whatever the half-closed
             # connection raises (EOFError, OSError, TypeError on its cleared handle): all mean gone
-            except Exception:
+            except Exception as exc:
+                if self.alive and not isinstance(exc, (EOFError, OSError)):
+                    log.warning("worker %s: unreadable message, replacing it (%r)", self.process.pid, exc)
                 self._tell(self.lane.on_death, self)
                 return
             self._tell(self.lane.on_message, self, msg)

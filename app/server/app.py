@@ -68,11 +68,11 @@ async def lifespan(app: Litestar):
     resumed = await app.state.runner.resume()
     if resumed:
         log.info("resumed %d unfinished jobs", resumed)
-    # requests are taken once a preview worker has warmed up (about a second): a person's first
-    # preview must not wait behind the pool's start
-    if not await pool.lane("preview").wait_warm(timeout=60):
-        log.warning("no preview worker was ready after 60 s; serving anyway")
     try:
+        # requests are taken once a preview worker has warmed up (about a second): a person's
+        # first preview must not wait behind the pool's start
+        if not await pool.lane("preview").wait_warm(timeout=60):
+            log.warning("no preview worker was ready after 60 s; serving anyway")
         yield
     finally:
         await app.state.runner.close()

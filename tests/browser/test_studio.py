@@ -199,10 +199,11 @@ RACE = """(() => {
   const W = window.WebSocket, decode = window.createImageBitmap.bind(window);
   const jobs = [], previews = [];
   let slowNext = false, released = false;
-  window.__race = { held: 0 };
+  window.__race = { held: 0, jobHeld: 0, slowed: 0 };
   window.createImageBitmap = (blob, ...rest) => {
     if (!slowNext) return decode(blob, ...rest);
     slowNext = false;
+    window.__race.slowed += 1;
     return new Promise((r) => setTimeout(r, 800)).then(() => decode(blob, ...rest));
   };
   const release = () => {
@@ -217,7 +218,10 @@ RACE = """(() => {
       const jobSocket = String(this.url).includes('/ws/jobs/');
       super.onmessage = (e) => {
         const binary = typeof e.data !== 'string';
-        if (jobSocket && !released) return jobs.push(() => { slowNext = binary; handler(e); });
+        if (jobSocket && !released) {
+          window.__race.jobHeld += 1;
+          return jobs.push(() => { slowNext = binary; handler(e); });
+        }
         if (jobSocket && binary) slowNext = true;  // the finished result
         if (!jobSocket && binary && !released) {
           window.__race.held += 1;
@@ -240,7 +244,10 @@ def test_the_finished_result_is_shown_over_a_preview_of_the_same_settings_that_d
     page.add_init_script(RACE)
     page.reload()
     expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "100", timeout=20_000)
-    assert page.evaluate("window.__race.held") >= 1, "the race was set up: a preview frame came in the result's decode"
+    race = page.evaluate("window.__race")
+    # the race took place: the job's messages waited for a preview frame, the result's decode was
+    # the slow one, and a preview frame was handed over during it
+    assert race["jobHeld"] >= 2 and race["slowed"] == 1 and race["held"] >= 1, race
     expect(page.locator("#badge")).to_be_visible()
     page.wait_for_timeout(1500)  # every held frame has been handed over and decoded by now
     expect(page.locator("#badge")).to_be_visible()

@@ -395,3 +395,21 @@ def test_layers_from_the_cache_give_the_same_bytes_as_a_fresh_render(style, move
     for params in moves:
         cached = effects.apply(img, style, params, cache=cache)
         assert cached.tobytes() == effects.apply(img, style, params).tobytes(), params
+
+
+def test_the_kuwahara_filter_keeps_flat_colours_exactly_and_never_writes_its_shared_planes():
+    # the planes are a cached layer every brush up to 5 shares: the filter must only read them
+    from effects import structure
+
+    flat = np.full((40, 60, 3), (12, 200, 77), np.uint8)
+    planes = structure.kuwahara_planes(flat, structure.kuwahara_pad(2.0))
+    before = [p.copy() for p in planes]
+    out = structure.anisotropic_kuwahara(planes, 2.0, tensor_sigma=1.6)
+    assert out.dtype == np.uint8 and np.array_equal(out, flat), "each sector's mean of one colour is that colour"
+    assert all(np.array_equal(a, b) and not a.flags.writeable for a, b in zip(planes, before, strict=True))
+    rng = np.random.default_rng(5)
+    noisy = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    edges = structure.anisotropic_kuwahara(structure.kuwahara_planes(noisy, 8), 2.0, tensor_sigma=1.6)
+    assert edges.std() < noisy.std(), "noise is painted over"
+    with pytest.raises(AssertionError):  # planes padded for a smaller brush would mix the planes
+        structure.anisotropic_kuwahara(planes, 4.0, tensor_sigma=3.2)
