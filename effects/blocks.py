@@ -195,7 +195,7 @@ def _within_budget(cache: dict, key: tuple, value) -> None:
     while the cache holds more than LAYER_BUDGET bytes (caller holds _MEMO_LOCK)."""
     sizes = cache.setdefault(_SIZES, {})
     sizes[key] = _nbytes(value)
-    used = sum(sizes.values())
+    used = cache_bytes(cache)
     if used <= LAYER_BUDGET:
         return
     for old in list(cache):

@@ -32,11 +32,17 @@ import numpy as np
 LUMA = np.array([0.114, 0.587, 0.299], np.float32)  # BGR weights
 
 
+def gradient_products(gray: np.ndarray, scale: float = 0.125) -> np.ndarray:
+    """The unsmoothed structure tensor (gx², gx·gy, gy²) of a float32 image, as 3 channels; the
+    gradients are Sobel's times `scale` (0.125: per pixel, for an image in 0..1)."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3, scale=scale)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3, scale=scale)
+    return cv2.merge([gx * gx, gx * gy, gy * gy])
+
+
 def structure_tensor(gray: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Smoothed structure tensor (E, F, G) = G_sigma * (gx², gx·gy, gy²) of a float32 image in 0..1."""
-    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
-    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
-    tensor = cv2.merge([gx * gx, gx * gy, gy * gy])
+    tensor = gradient_products(gray)
     if sigma > 0.3:
         tensor = cv2.GaussianBlur(tensor, (0, 0), sigma)
     e, f, g = cv2.split(tensor)
@@ -154,12 +160,8 @@ def kuwahara_planes(image: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray
     for i in range(3):
         cv2.extractChannel(yuv, i, dst=tall[i * n : (i + 1) * n])
     cv2.multiply(tall[:n], tall[:n], dst=tall[3 * n :], scale=-1.0)
-    # (E, F, G) = (gx^2, gx gy, gy^2) of the 0..1 luma, blurred by each brush's own sigma later
-    scale = 0.125 / float(np.sqrt(765.0))
-    luma = tall[pad : pad + h]
-    gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=scale)
-    gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=scale)
-    tensor = cv2.merge([cv2.multiply(gx, gx), cv2.multiply(gx, gy), cv2.multiply(gy, gy)])
+    # (E, F, G) of the 0..1 luma (the plane holds sqrt(765) x it), blurred by each brush's sigma later
+    tensor = gradient_products(tall[pad : pad + h], scale=0.125 / float(np.sqrt(765.0)))
     tall.setflags(write=False)
     tensor.setflags(write=False)
     return tall, tensor

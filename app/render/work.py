@@ -173,9 +173,8 @@ def render_preview(t: RenderPreview, emit: Emit) -> dict:
             shm.close()
         entry = {"image": blocks.shrink(image, t.side), "cache": {}}
     _sources[key] = entry  # most recently used last
-    _keep_newest_sources()
     out = effects.apply(entry["image"], t.style, t.params, cache=entry["cache"])
-    _keep_newest_sources()  # again, now that the newest source's layers have grown
+    _keep_newest_sources()  # after the render: the newest source's layers have grown
     _AHEAD.follow(entry, t.style, effects.validate(t.style, t.params))
     data, fmt = io.encode(out, "jpeg", t.quality), t.fmt
     if fmt == "webp":
